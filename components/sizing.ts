@@ -1,0 +1,68 @@
+/**
+ * Replica counts, resources and storage per tier for every workload the stack deploys: the one place
+ * to change sizing. dev is one small replica of everything; prod runs HA with PodDisruptionBudgets.
+ */
+import type { Tier } from "./render/types";
+
+export interface Resources {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly memory: string; readonly cpu?: string };
+}
+
+export interface WorkloadSizing {
+    readonly replicas: number;
+    readonly resources: Resources;
+    /** PersistentVolume size, where the workload keeps local state. */
+    readonly storage?: string;
+}
+
+function res(cpu: string, memory: string, memoryLimit: string = memory): Resources {
+    return { requests: { cpu, memory }, limits: { memory: memoryLimit } };
+}
+
+export const SIZING: Record<Tier, {
+    readonly prometheus: WorkloadSizing & { readonly retentionSize: string };
+    readonly alertmanager: WorkloadSizing;
+    readonly grafana: WorkloadSizing;
+    readonly prometheusOperator: WorkloadSizing;
+    readonly loki: {
+        /** Monolithic (dev) replicas, or each of write/read/backend (prod). */
+        readonly replicas: number;
+        readonly replicationFactor: number;
+        readonly resources: Resources;
+        readonly storage: string;
+        /** Memcached allocations in MB. */
+        readonly chunksCacheMb: number;
+        readonly resultsCacheMb: number;
+    };
+    readonly tempo: WorkloadSizing & { readonly replicationFactor: number };
+    readonly collector: WorkloadSizing & { readonly maxReplicas: number; readonly memoryLimitMib: number };
+    readonly collectorLoadBalancer: WorkloadSizing;
+    readonly alloy: { readonly resources: Resources };
+    readonly podDisruptionBudgets: boolean;
+}> = {
+    dev: {
+        prometheus: { replicas: 1, resources: res("200m", "1Gi", "2Gi"), storage: "20Gi", retentionSize: "18GiB" },
+        alertmanager: { replicas: 1, resources: res("20m", "64Mi", "128Mi"), storage: "1Gi" },
+        grafana: { replicas: 1, resources: res("50m", "256Mi", "512Mi"), storage: "5Gi" },
+        prometheusOperator: { replicas: 1, resources: res("50m", "128Mi", "256Mi") },
+        loki: { replicas: 1, replicationFactor: 1, resources: res("200m", "512Mi", "1Gi"), storage: "10Gi", chunksCacheMb: 256, resultsCacheMb: 128 },
+        tempo: { replicas: 1, replicationFactor: 1, resources: res("200m", "512Mi", "1Gi"), storage: "10Gi" },
+        collector: { replicas: 1, maxReplicas: 1, resources: res("100m", "256Mi", "512Mi"), memoryLimitMib: 400 },
+        collectorLoadBalancer: { replicas: 0, resources: res("50m", "128Mi", "256Mi") },
+        alloy: { resources: res("50m", "128Mi", "256Mi") },
+        podDisruptionBudgets: false,
+    },
+    prod: {
+        prometheus: { replicas: 2, resources: res("1", "8Gi", "12Gi"), storage: "200Gi", retentionSize: "180GiB" },
+        alertmanager: { replicas: 3, resources: res("50m", "128Mi", "256Mi"), storage: "5Gi" },
+        grafana: { replicas: 2, resources: res("200m", "512Mi", "1Gi"), storage: "10Gi" },
+        prometheusOperator: { replicas: 1, resources: res("100m", "256Mi", "512Mi") },
+        loki: { replicas: 3, replicationFactor: 3, resources: res("500m", "2Gi", "4Gi"), storage: "50Gi", chunksCacheMb: 2048, resultsCacheMb: 1024 },
+        tempo: { replicas: 3, replicationFactor: 3, resources: res("500m", "2Gi", "4Gi"), storage: "50Gi" },
+        collector: { replicas: 3, maxReplicas: 10, resources: res("500m", "1Gi", "2Gi"), memoryLimitMib: 1600 },
+        collectorLoadBalancer: { replicas: 2, resources: res("200m", "256Mi", "512Mi") },
+        alloy: { resources: res("100m", "256Mi", "512Mi") },
+        podDisruptionBudgets: true,
+    },
+};

@@ -1,0 +1,45 @@
+/**
+ * Every version the program pins, in one place: Helm charts (with the repository each lives in now)
+ * and the Kubernetes versions the cluster layer accepts. Stack config may override a chart version
+ * (`observability:charts`), never a repository. Bump here, run `npm test`, read the chart's UPGRADE notes.
+ */
+
+/** A Helm chart as the program deploys it. */
+export interface ChartSource {
+    /** Chart name inside the repository. */
+    readonly chart: string;
+    /** Helm repository URL (HTTP index). */
+    readonly repo: string;
+    /** Exact chart version; never a range. */
+    readonly version: string;
+    /** The application version the chart ships, for the README and summary. */
+    readonly appVersion: string;
+}
+
+const PROMETHEUS_COMMUNITY = "https://prometheus-community.github.io/helm-charts";
+/** Grafana, Loki and Tempo charts moved here from grafana/helm-charts in 2026. */
+const GRAFANA_COMMUNITY = "https://grafana-community.github.io/helm-charts";
+const GRAFANA = "https://grafana.github.io/helm-charts";
+const OPEN_TELEMETRY = "https://open-telemetry.github.io/opentelemetry-helm-charts";
+
+/** The charts of the stack, keyed by the name used in config (`observability:charts.<key>`). */
+export const CHARTS = {
+    kubePrometheusStack: { chart: "kube-prometheus-stack", repo: PROMETHEUS_COMMUNITY, version: "88.5.3", appVersion: "v0.93.1" },
+    loki: { chart: "loki", repo: GRAFANA_COMMUNITY, version: "18.11.0", appVersion: "3.7.6" },
+    tempo: { chart: "tempo", repo: GRAFANA_COMMUNITY, version: "2.2.4", appVersion: "2.10.8" },
+    tempoDistributed: { chart: "tempo-distributed", repo: GRAFANA_COMMUNITY, version: "2.26.2", appVersion: "2.10.7" },
+    openTelemetryCollector: { chart: "opentelemetry-collector", repo: OPEN_TELEMETRY, version: "0.170.0", appVersion: "0.158.0" },
+    alloy: { chart: "alloy", repo: GRAFANA, version: "1.11.1", appVersion: "v1.18.1" },
+} as const satisfies Record<string, ChartSource>;
+
+export type ChartKey = keyof typeof CHARTS;
+export const CHART_KEYS = Object.keys(CHARTS) as ChartKey[];
+
+/**
+ * Charts that must never be deployed: end-of-life or deprecated upstream.
+ * promtail is EOL since 2026-03-02; loki-distributed and loki-stack are deprecated.
+ */
+export const FORBIDDEN_CHARTS: readonly string[] = ["promtail", "loki-distributed", "loki-stack", "fluent-bit-loki"];
+
+/** Kubernetes minor versions the cluster layer accepts (both EKS and GKE offer these in 2026). */
+export const KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35"] as const;

@@ -1,0 +1,66 @@
+/**
+ * Checks rendered Helm values against the pinned chart's upstream default values
+ * (../shared/reference/charts/<chart>/values.yaml): every key path the program sets must exist
+ * upstream, except under maps the chart leaves open (an empty `{}`/null/list default, or a path the
+ * caller names as open with a reason). Helm silently ignores a misplaced key; this makes it loud.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export const CHARTS_REFERENCE = path.resolve(__dirname, "../../../shared/reference/charts");
+
+export function loadUpstreamValues(chartDir: string): unknown {
+    const file = path.join(CHARTS_REFERENCE, chartDir, "values.yaml");
+    if (!fs.existsSync(file)) {
+        throw new Error(`upstream values not found at ${file}: the chart reference (../shared/reference/charts) must sit beside the project`);
+    }
+    return parse(fs.readFileSync(file, "utf8"));
+}
+
+export interface KeyCheckOptions {
+    /** Dotted paths under which any key is allowed (e.g. "loki.structuredConfig"), with the reason in a comment at the call site. */
+    readonly open?: readonly string[];
+    /** Subcharts: top-level key -> reference dir whose values.yaml also defines keys under it (e.g. {grafana: "grafana"}). */
+    readonly subcharts?: Readonly<Record<string, string>>;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Returns the dotted paths in `values` that the upstream chart does not define. */
+export function unknownKeys(values: unknown, chartDir: string, opts: KeyCheckOptions = {}): string[] {
+    const upstream = loadUpstreamValues(chartDir);
+    const subUpstream: Record<string, unknown> = {};
+    for (const [key, dir] of Object.entries(opts.subcharts ?? {})) subUpstream[key] = loadUpstreamValues(dir);
+    const open = new Set(opts.open ?? []);
+    const out: string[] = [];
+
+    const walk = (v: unknown, ups: unknown[], p: string) => {
+        if (open.has(p)) return;
+        if (!isPlainObject(v)) return; // scalars and lists are leaves
+        const defined = ups.filter(isPlainObject);
+        // An upstream default of {} / null / [] (or no object at all where one is set) leaves the map open.
+        if (ups.some(u => u === null || u === undefined || (isPlainObject(u) && Object.keys(u).length === 0) || Array.isArray(u))) {
+            if (defined.every(d => Object.keys(d).length === 0)) return;
+        }
+        for (const [k, child] of Object.entries(v)) {
+            const childPath = p ? `${p}.${k}` : k;
+            const childUps = defined.filter(d => k in d).map(d => d[k]);
+            if (p === "" && k in subUpstream) childUps.push(subUpstream[k]);
+            if (childUps.length === 0) {
+                out.push(childPath);
+                continue;
+            }
+            walk(child, childUps, childPath);
+        }
+    };
+    walk(values, [upstream], "");
+    return out;
+}
+
+/** Reads a dotted path from a values tree. */
+export function at(values: unknown, dotted: string): unknown {
+    return dotted.split(".").reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), values);
+}
