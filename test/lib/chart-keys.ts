@@ -50,7 +50,7 @@ export function unknownKeys(values: unknown, chartDir: string, opts: KeyCheckOpt
             const childUps = defined.filter(d => k in d).map(d => d[k]);
             if (p === "" && k in subUpstream) childUps.push(subUpstream[k]);
             if (childUps.length === 0) {
-                out.push(childPath);
+                if (!open.has(childPath)) out.push(childPath);
                 continue;
             }
             walk(child, childUps, childPath);

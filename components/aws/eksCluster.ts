@@ -1,0 +1,135 @@
+/**
+ * obs:aws:EksCluster — an EKS cluster in API authentication mode with a managed node group in
+ * private subnets, an OIDC provider for IRSA, EKS access entries for the configured admins, the EBS
+ * CSI driver (PersistentVolumes for Prometheus, Loki and Tempo) and an explicit Kubernetes provider
+ * with exec-based auth.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AccessEntry, AccessPolicyAssociation, Addon, Cluster, NodeGroup } from "@pulumi/aws/eks";
+import { OpenIdConnectProvider, Role, RolePolicyAttachment } from "@pulumi/aws/iam";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import { eksKubeconfig } from "../kubeconfig";
+import { dataProtection } from "../platform";
+import { serviceTrustPolicy } from "./policies";
+import { WorkloadRole } from "./workloadRole";
+
+const MANAGED = "arn:aws:iam::aws:policy";
+export const CLUSTER_POLICIES = [`${MANAGED}/AmazonEKSClusterPolicy`];
+export const NODE_POLICIES = [
+    `${MANAGED}/AmazonEKSWorkerNodePolicy`,
+    `${MANAGED}/AmazonEKS_CNI_Policy`,
+    `${MANAGED}/AmazonEC2ContainerRegistryReadOnly`,
+];
+export const ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+export const EBS_CSI = { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", policy: `${MANAGED}/service-role/AmazonEBSCSIDriverPolicy` };
+
+export interface EksClusterArgs {
+    readonly kubernetesVersion: string;
+    readonly region: string;
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly nodePool: { readonly machineType: string; readonly min: number; readonly max: number; readonly diskSizeGb: number };
+    /** IAM role/user ARNs given cluster-admin through access entries. */
+    readonly admins: readonly string[];
+    /** KMS key for envelope encryption of Kubernetes Secrets. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Protect the cluster and turn on EKS deletion protection (prod). */
+    readonly protect: boolean;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Graviton instance families (m7g, c8g, r7gd, ...) need the ARM AMI. */
+export function amiTypeFor(instanceType: string): string {
+    return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
+
+export class EksCluster extends pulumi.ComponentResource {
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly oidcProviderArn: pulumi.Output<string>;
+    public readonly oidcIssuerUrl: pulumi.Output<string>;
+    public readonly nodeGroup: NodeGroup;
+    public readonly kubernetesProvider: KubernetesProvider;
+
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("obs:aws:EksCluster", name, {}, opts);
+        const built = createEksCluster(this, name, args);
+        this.clusterName = built.cluster.name;
+        this.oidcProviderArn = built.oidc.arn;
+        this.oidcIssuerUrl = built.issuer;
+        this.nodeGroup = built.nodeGroup;
+        this.kubernetesProvider = built.provider;
+        this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn, oidcIssuerUrl: this.oidcIssuerUrl });
+    }
+}
+
+function roleWithPolicies(parent: pulumi.Resource, name: string, service: string, policies: readonly string[], tags: Record<string, string>): Role {
+    const role = new Role(name, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(service)), tags }, { parent });
+    policies.forEach((policyArn, i) => new RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn }, { parent }));
+    return role;
+}
+
+/** @internal */
+function createEksCluster(parent: pulumi.Resource, name: string, args: EksClusterArgs) {
+    const o = { parent };
+    const tags = { ...args.tags };
+    const clusterRole = roleWithPolicies(parent, `${name}-cluster-role`, "eks.amazonaws.com", CLUSTER_POLICIES, tags);
+    const cluster = new Cluster(name, {
+        name,
+        version: args.kubernetesVersion,
+        roleArn: clusterRole.arn,
+        vpcConfig: { subnetIds: args.subnetIds, endpointPrivateAccess: true, endpointPublicAccess: true },
+        // API mode: access is granted with access entries, not the aws-auth ConfigMap. The identity
+        // running `pulumi up` keeps admin so it can install the Helm releases.
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+        encryptionConfig: { provider: { keyArn: args.kmsKeyArn }, resources: ["secrets"] },
+        enabledClusterLogTypes: ["api", "audit", "authenticator"],
+        deletionProtection: args.protect,
+        tags,
+    }, { parent, ...dataProtection(args.protect) });
+
+    const issuer = cluster.identities.apply(ids => {
+        const url = ids?.[0]?.oidcs?.[0]?.issuer;
+        if (!url) throw new Error(`${name}: EKS cluster has no OIDC issuer`);
+        return url;
+    });
+    const oidc = new OpenIdConnectProvider(`${name}-oidc`, { url: issuer, clientIdLists: ["sts.amazonaws.com"], tags }, o);
+
+    const nodeRole = roleWithPolicies(parent, `${name}-node-role`, "ec2.amazonaws.com", NODE_POLICIES, tags);
+    const nodeGroup = new NodeGroup(`${name}-nodes`, {
+        clusterName: cluster.name,
+        nodeRoleArn: nodeRole.arn,
+        subnetIds: args.subnetIds,
+        instanceTypes: [args.nodePool.machineType],
+        amiType: amiTypeFor(args.nodePool.machineType),
+        diskSize: args.nodePool.diskSizeGb,
+        scalingConfig: { minSize: args.nodePool.min, maxSize: args.nodePool.max, desiredSize: args.nodePool.min },
+        updateConfig: { maxUnavailable: 1 },
+        tags,
+    }, {
+        parent,
+        // The node-role policies must be attached before nodes try to join.
+        dependsOn: [nodeRole],
+        // The cluster autoscaler owns the desired size once the group exists.
+        ignoreChanges: ["scalingConfig.desiredSize"],
+    });
+
+    args.admins.forEach((principalArn, i) => {
+        const entry = new AccessEntry(`${name}-admin-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD", tags }, o);
+        new AccessPolicyAssociation(`${name}-admin-${i}`, {
+            clusterName: cluster.name, principalArn, policyArn: ADMIN_ACCESS_POLICY, accessScope: { type: "cluster" },
+        }, { parent, dependsOn: [entry] });
+    });
+
+    const ebsRole = new WorkloadRole(`${name}-ebs-csi`, {
+        oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount,
+        managedPolicyArns: [EBS_CSI.policy], tags,
+    }, o);
+    new Addon(`${name}-ebs-csi`, {
+        clusterName: cluster.name, addonName: "aws-ebs-csi-driver", serviceAccountRoleArn: ebsRole.roleArn,
+        resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags,
+    }, { parent, dependsOn: [nodeGroup] });
+
+    const kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, server, ca]) =>
+        eksKubeconfig({ name: n, server, caData: ca.data ?? "", region: args.region }));
+    const provider = new KubernetesProvider(`${name}-k8s`, { kubeconfig }, o);
+    return { cluster, oidc, issuer, nodeGroup, provider };
+}

@@ -1,0 +1,83 @@
+/**
+ * obs:aws:Network — a VPC with one private and one public subnet per availability zone, an
+ * internet gateway, and NAT for the private subnets (one NAT gateway per AZ when `highlyAvailableNat`,
+ * else one shared). Nodes live in the private subnets only.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones";
+import { Eip, InternetGateway, NatGateway, Route, RouteTable, RouteTableAssociation, Subnet, Vpc } from "@pulumi/aws/ec2";
+
+export interface NetworkArgs {
+    /** VPC CIDR; must be a /16 (subnets are carved as /19 private and /24 public). */
+    readonly cidr: string;
+    /** Number of availability zones (2 or more). */
+    readonly azCount: number;
+    /** One NAT gateway per AZ (prod) instead of one shared NAT gateway (dev). */
+    readonly highlyAvailableNat: boolean;
+    /** EKS cluster name, for the subnet discovery tags of the AWS load balancer controller. */
+    readonly clusterName: string;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Private /19 and public /24 subnets of a /16, one pair per AZ index. */
+export function subnetCidrs(cidr: string, azIndex: number): { readonly private: string; readonly public: string } {
+    const m = /^(\d+)\.(\d+)\.0\.0\/16$/.exec(cidr);
+    if (!m) throw new Error(`network cidr must be a /16 like 10.0.0.0/16, got ${cidr}`);
+    const [a, b] = [m[1], m[2]];
+    if (azIndex < 0 || azIndex > 5) throw new Error(`at most 6 availability zones, got index ${azIndex}`);
+    return { private: `${a}.${b}.${azIndex * 32}.0/19`, public: `${a}.${b}.${192 + azIndex}.0/24` };
+}
+
+export class Network extends pulumi.ComponentResource {
+    public readonly vpcId: pulumi.Output<string>;
+    public readonly privateSubnetIds: pulumi.Output<string>[];
+
+    constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("obs:aws:Network", name, {}, opts);
+        const built = createNetwork(this, name, args);
+        this.vpcId = built.vpcId;
+        this.privateSubnetIds = built.privateSubnetIds;
+        this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
+    }
+}
+
+/** @internal */
+function createNetwork(parent: pulumi.Resource, name: string, args: NetworkArgs) {
+    if (args.azCount < 2) throw new Error(`${name}: EKS needs subnets in at least 2 availability zones, got ${args.azCount}`);
+    const o = { parent };
+    const tags = (extra: Record<string, string>, suffix: string) => ({ ...args.tags, ...extra, Name: `${name}-${suffix}` });
+    const azs = getAvailabilityZonesOutput({ state: "available" }, o).names;
+    const vpc = new Vpc(name, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags({}, "vpc") }, o);
+    const igw = new InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags({}, "igw") }, o);
+    const publicRt = new RouteTable(`${name}-public`, { vpcId: vpc.id, tags: tags({}, "public") }, o);
+    new Route(`${name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, o);
+
+    const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
+    const privateSubnetIds: pulumi.Output<string>[] = [];
+    let nat: NatGateway | undefined;
+    for (let i = 0; i < args.azCount; i++) {
+        const cidrs = subnetCidrs(args.cidr, i);
+        const az = azs.apply(names => {
+            if (names.length <= i) throw new Error(`${name}: region has ${names.length} availability zones, ${args.azCount} requested`);
+            return names[i]!;
+        });
+        const pub = new Subnet(`${name}-public-${i}`, {
+            vpcId: vpc.id, cidrBlock: cidrs.public, availabilityZone: az, mapPublicIpOnLaunch: false,
+            tags: tags({ ...clusterTag, "kubernetes.io/role/elb": "1" }, `public-${i}`),
+        }, o);
+        new RouteTableAssociation(`${name}-public-${i}`, { subnetId: pub.id, routeTableId: publicRt.id }, o);
+        if (args.highlyAvailableNat || i === 0) {
+            const eip = new Eip(`${name}-nat-${i}`, { domain: "vpc", tags: tags({}, `nat-${i}`) }, o);
+            nat = new NatGateway(`${name}-nat-${i}`, { allocationId: eip.id, subnetId: pub.id, tags: tags({}, `nat-${i}`) }, { parent, dependsOn: [igw] });
+        }
+        const priv = new Subnet(`${name}-private-${i}`, {
+            vpcId: vpc.id, cidrBlock: cidrs.private, availabilityZone: az,
+            tags: tags({ ...clusterTag, "kubernetes.io/role/internal-elb": "1" }, `private-${i}`),
+        }, o);
+        const rt = new RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, tags: tags({}, `private-${i}`) }, o);
+        new Route(`${name}-private-${i}-default`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat!.id }, o);
+        new RouteTableAssociation(`${name}-private-${i}`, { subnetId: priv.id, routeTableId: rt.id }, o);
+        privateSubnetIds.push(priv.id);
+    }
+    return { vpcId: vpc.id, privateSubnetIds };
+}

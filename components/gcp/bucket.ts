@@ -1,0 +1,47 @@
+/**
+ * obs:gcp:Bucket — a private GCS bucket for one kind of observability data: uniform bucket-level
+ * access, public access prevention enforced, a lifecycle delete rule no sooner than the data's
+ * retention, optional CMEK. Versioning is off for the same reason as on S3 (see aws/bucket.ts):
+ * noncurrent versions would keep data past its retention.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Bucket as GcsBucket } from "@pulumi/gcp/storage";
+import { dataProtection } from "../platform";
+
+export interface BucketArgs {
+    readonly project: string;
+    readonly location: string;
+    /** Days after which objects are deleted; undefined keeps them (configuration buckets). */
+    readonly expirationDays?: number;
+    /** Cloud KMS key for default encryption (CMEK); Google-managed when undefined. */
+    readonly kmsKeyName?: string;
+    /** Protect and retain the bucket, and make GCS refuse its deletion (prod). */
+    readonly protect: boolean;
+    readonly labels: Readonly<Record<string, string>>;
+}
+
+export class Bucket extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+
+    constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("obs:gcp:Bucket", name, {}, opts);
+        this.bucketName = createBucket(this, name, args).name;
+        this.registerOutputs({ bucketName: this.bucketName });
+    }
+}
+
+/** @internal */
+function createBucket(parent: pulumi.Resource, name: string, args: BucketArgs): GcsBucket {
+    return new GcsBucket(name, {
+        project: args.project,
+        location: args.location.toUpperCase(),
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: "enforced",
+        forceDestroy: false,
+        versioning: { enabled: false },
+        lifecycleRules: args.expirationDays === undefined ? [] : [{ action: { type: "Delete" }, condition: { age: args.expirationDays } }],
+        encryption: args.kmsKeyName ? { defaultKmsKeyName: args.kmsKeyName } : undefined,
+        deletionPolicy: args.protect ? "PREVENT" : "DELETE",
+        labels: args.labels,
+    }, { parent, ...dataProtection(args.protect) });
+}

@@ -1,0 +1,36 @@
+/**
+ * What a cluster platform (AWS or GCP) yields to the layers above it: the same shape on both
+ * clouds, so the observability releases never branch on the cloud beyond `storage.type`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import type { WorkloadKey } from "./defaults";
+import type { Cloud } from "./render/types";
+
+export interface WorkloadIdentityOutputs {
+    readonly namespace: string;
+    readonly serviceAccount: string;
+    /** Service-account annotations that bind it to the cloud identity (IRSA role ARN or GCP service account). */
+    readonly annotations: pulumi.Output<Record<string, string>>;
+}
+
+export interface ClusterPlatformOutputs {
+    readonly clusterName: string;
+    readonly cloud: Cloud;
+    readonly region: string;
+    /** Explicit Kubernetes provider for this cluster, with exec-based auth (no static token in state). */
+    readonly kubernetesProvider: KubernetesProvider;
+    /** Resources that must exist before workloads can be scheduled (the node group / node pool). */
+    readonly nodes: pulumi.Resource;
+    readonly storage: {
+        readonly type: "s3" | "gcs";
+        readonly region: string;
+        readonly buckets: { readonly lokiChunks: pulumi.Output<string>; readonly lokiRuler: pulumi.Output<string>; readonly tempo: pulumi.Output<string> };
+    };
+    readonly identities: Readonly<Record<WorkloadKey, WorkloadIdentityOutputs>>;
+}
+
+/** Options shared by the data-bearing children of a platform: protection in prod. */
+export function dataProtection(protect: boolean): pulumi.CustomResourceOptions {
+    return protect ? { protect: true, retainOnDelete: true } : {};
+}

@@ -1,0 +1,186 @@
+import * as assert from "assert";
+import { HOUR_MS } from "../components/duration";
+import { renderTempoValues, TEMPO_PROD_COMPONENTS, TEMPO_PROD_MODE_RATIONALE } from "../components/render/tempo";
+import type { Cloud, RenderInput, Tier } from "../components/render/types";
+import { CHARTS } from "../components/versions";
+import { at, unknownKeys } from "./lib/chart-keys";
+
+const AWS_ROLE = "arn:aws:iam::123456789012:role/obs-prod-tempo";
+const GCP_GSA = "tempo@obs-dev.iam.gserviceaccount.com";
+
+function fixture(tier: Tier, cloud: Cloud): RenderInput {
+    const region = cloud === "aws" ? "eu-west-1" : "europe-west1";
+    const annotations: Record<string, string> = cloud === "aws" ? { "eks.amazonaws.com/role-arn": AWS_ROLE } : { "iam.gke.io/gcp-service-account": GCP_GSA };
+    return {
+        stack: `${tier}-${cloud}`,
+        tier,
+        cluster: { name: `obs-${tier}`, cloud, region },
+        retention: { metricsMs: 30 * 24 * HOUR_MS, logsMs: 7 * 24 * HOUR_MS, tracesMs: tier === "dev" ? 36 * HOUR_MS : 7 * 24 * HOUR_MS + 1 },
+        sampling: { percentage: 10, latencyThresholdMs: 2000 },
+        scrapeInterval: "30s",
+        storage: {
+            type: cloud === "aws" ? "s3" : "gcs",
+            region,
+            buckets: { lokiChunks: "obs-loki-chunks", lokiRuler: "obs-loki-ruler", tempo: `obs-${tier}-tempo-traces` },
+        },
+        identities: {
+            loki: { namespace: "logging", serviceAccount: "loki", annotations },
+            tempo: { namespace: "tracing", serviceAccount: "tempo", annotations },
+        },
+    };
+}
+
+const PROCESSORS = ["service-graphs", "span-metrics"];
+
+describe("renderTempoValues", () => {
+    it("documents the prod mode decision", () => {
+        assert.match(TEMPO_PROD_MODE_RATIONALE, /2\.26\.2/);
+        assert.match(TEMPO_PROD_MODE_RATIONALE, /Kafka/);
+    });
+
+    describe("dev (single-binary tempo chart)", () => {
+        for (const cloud of ["gcp", "aws"] as const) {
+            const input = fixture("dev", cloud);
+            const { chart, values } = renderTempoValues(input);
+
+            it(`${cloud}: uses the tempo chart and only keys it defines`, () => {
+                assert.strictEqual(chart, "tempo");
+                assert.ok(chart in CHARTS);
+                // tempo.storage is toYaml'd verbatim into tempo.yaml; upstream only lists the local backend.
+                assert.deepStrictEqual(unknownKeys(values, "tempo", { open: ["tempo.storage.trace"] }), []);
+            });
+
+            it(`${cloud}: names the release so the service is tempo:3200 / :4317`, () => {
+                assert.strictEqual(at(values, "fullnameOverride"), "tempo");
+                assert.strictEqual(at(values, "replicas"), 1);
+                assert.deepStrictEqual(at(values, "tempo.receivers.otlp.protocols"), {
+                    grpc: { endpoint: "0.0.0.0:4317" },
+                    http: { endpoint: "0.0.0.0:4318" },
+                });
+            });
+
+            it(`${cloud}: writes to the tempo bucket through workload identity`, () => {
+                const trace = at(values, "tempo.storage.trace") as Record<string, unknown>;
+                if (cloud === "gcp") {
+                    assert.deepStrictEqual(trace, { backend: "gcs", gcs: { bucket_name: "obs-dev-tempo-traces" } });
+                } else {
+                    assert.deepStrictEqual(trace, {
+                        backend: "s3",
+                        s3: { bucket: "obs-dev-tempo-traces", endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1" },
+                    });
+                }
+                assert.deepStrictEqual(at(values, "serviceAccount"), {
+                    create: true,
+                    name: "tempo",
+                    annotations: input.identities.tempo.annotations,
+                });
+            });
+
+            it(`${cloud}: retention, tenancy, monitoring, sizing`, () => {
+                assert.strictEqual(at(values, "tempo.retention"), "36h");
+                assert.strictEqual(at(values, "tempo.multitenancyEnabled"), false);
+                assert.strictEqual(at(values, "tempo.reportingEnabled"), false);
+                assert.deepStrictEqual(at(values, "serviceMonitor"), { enabled: true, interval: "30s" });
+                assert.deepStrictEqual(at(values, "persistence"), { enabled: true, size: "10Gi" });
+                assert.deepStrictEqual(at(values, "tempo.resources"), { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } });
+                assert.strictEqual(at(values, "tempo.memBallastSizeMbs"), 0);
+                assert.deepStrictEqual(at(values, "tempo.extraEnv"), [{ name: "GOMEMLIMIT", value: "870MiB" }]);
+            });
+
+            it(`${cloud}: metrics generator remote-writes with exemplars, processors on for all tenants`, () => {
+                assert.strictEqual(at(values, "tempo.metricsGenerator.enabled"), true);
+                assert.deepStrictEqual(at(values, "tempo.metricsGenerator.storage.remote_write"), [
+                    { url: "http://kps-prometheus.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
+                ]);
+                assert.strictEqual(at(values, "tempo.metricsGenerator.storage.path"), "/var/tempo/metrics");
+                assert.deepStrictEqual(at(values, "tempo.overrides.defaults.metrics_generator.processors"), PROCESSORS);
+            });
+        }
+    });
+
+    describe("prod (tempo-distributed 2.x)", () => {
+        for (const cloud of ["aws", "gcp"] as const) {
+            const input = fixture("prod", cloud);
+            const { chart, values } = renderTempoValues(input);
+
+            it(`${cloud}: uses tempo-distributed 2.26.2 and only keys it defines`, () => {
+                assert.strictEqual(chart, "tempoDistributed");
+                assert.strictEqual(CHARTS[chart].version, "2.26.2");
+                // storage.trace.s3/.gcs are toYaml'd verbatim into tempo.yaml; upstream declares no default for them.
+                assert.deepStrictEqual(unknownKeys(values, "tempo-distributed-2.x", { open: ["storage.trace"] }), []);
+                // The open path above must not hide a misspelt backend key.
+                assert.deepStrictEqual(unknownKeys({ storage: { trace: { backend: "x" } } }, "tempo-distributed-2.x"), []);
+            });
+
+            it(`${cloud}: names the release so services are tempo-distributor:4317 and tempo-query-frontend:3200`, () => {
+                assert.strictEqual(at(values, "fullnameOverride"), "tempo");
+                assert.deepStrictEqual(at(values, "traces.otlp"), {
+                    grpc: { enabled: true, receiverConfig: { endpoint: "0.0.0.0:4317" } },
+                    http: { enabled: true, receiverConfig: { endpoint: "0.0.0.0:4318" } },
+                });
+            });
+
+            it(`${cloud}: writes to the tempo bucket through workload identity`, () => {
+                const trace = at(values, "storage.trace") as Record<string, unknown>;
+                if (cloud === "gcp") {
+                    assert.deepStrictEqual(trace, { backend: "gcs", gcs: { bucket_name: "obs-prod-tempo-traces" } });
+                } else {
+                    assert.deepStrictEqual(trace, {
+                        backend: "s3",
+                        s3: { bucket: "obs-prod-tempo-traces", endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1" },
+                    });
+                    assert.ok(!JSON.stringify(values).includes("access_key"));
+                }
+                assert.deepStrictEqual(at(values, "serviceAccount"), {
+                    create: true,
+                    name: "tempo",
+                    annotations: input.identities.tempo.annotations,
+                });
+            });
+
+            it(`${cloud}: retention lands in the compactor (backend scheduler off), rounded up to hours`, () => {
+                assert.strictEqual(at(values, "compactor.config.compaction.block_retention"), "169h");
+                assert.strictEqual(at(values, "backendScheduler.enabled"), false);
+            });
+
+            it(`${cloud}: ingesters replicated on persistent WAL`, () => {
+                assert.strictEqual(at(values, "ingester.enabled"), true);
+                assert.strictEqual(at(values, "ingester.replicas"), 3);
+                assert.strictEqual(at(values, "ingester.config.replication_factor"), 3);
+                assert.deepStrictEqual(at(values, "ingester.persistence"), { enabled: true, size: "50Gi" });
+                assert.deepStrictEqual(at(values, "ingester.resources"), { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } });
+            });
+
+            it(`${cloud}: replicas, resources and PDBs of every component`, () => {
+                const { replicas } = TEMPO_PROD_COMPONENTS;
+                assert.strictEqual(at(values, "distributor.replicas"), replicas.distributor);
+                assert.strictEqual(at(values, "querier.replicas"), replicas.querier);
+                assert.strictEqual(at(values, "queryFrontend.replicas"), replicas.queryFrontend);
+                assert.strictEqual(at(values, "compactor.replicas"), replicas.compactor);
+                assert.strictEqual(at(values, "metricsGenerator.replicas"), replicas.metricsGenerator);
+                for (const c of ["distributor", "querier", "queryFrontend", "metricsGenerator"]) {
+                    assert.ok((at(values, `${c}.replicas`) as number) >= 2, `${c} is HA`);
+                }
+                for (const c of ["ingester", "distributor", "querier", "queryFrontend", "compactor", "metricsGenerator", "memcached"]) {
+                    assert.strictEqual(at(values, `${c}.podDisruptionBudget.enabled`), true, `${c} PDB`);
+                }
+                assert.deepStrictEqual(at(values, "distributor.resources"), { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } });
+                assert.deepStrictEqual(at(values, "querier.resources.requests"), { cpu: "500m", memory: "2Gi" });
+            });
+
+            it(`${cloud}: single tenant, no usage reports, ServiceMonitors on`, () => {
+                assert.strictEqual(at(values, "multitenancyEnabled"), false);
+                assert.strictEqual(at(values, "reportingEnabled"), false);
+                assert.deepStrictEqual(at(values, "metaMonitoring.serviceMonitor"), { enabled: true, interval: "30s" });
+            });
+
+            it(`${cloud}: metrics generator remote-writes with exemplars, processors on for all tenants`, () => {
+                assert.strictEqual(at(values, "metricsGenerator.enabled"), true);
+                assert.deepStrictEqual(at(values, "metricsGenerator.config.storage.remote_write"), [
+                    { url: "http://kps-prometheus.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
+                ]);
+                assert.deepStrictEqual(at(values, "overrides.defaults.metrics_generator.processors"), PROCESSORS);
+            });
+        }
+    });
+});

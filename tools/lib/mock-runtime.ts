@@ -1,0 +1,199 @@
+/**
+ * Runs the real program under the Pulumi SDK's mock runtime and captures the whole resource graph:
+ * every registration with its URN, type, parent, dependencies, protection, provider and inputs.
+ * Shared by the tests and `npm run preview:offline`.
+ *
+ * The SDK exposes no public API for parents/dependencies under mocks (pulumi/pulumi#14421), so the
+ * capture wraps the mock monitor's `registerResource`, which receives the full RegisterResourceRequest.
+ * That relies on SDK internals, kept in this one file; @pulumi/pulumi is pinned exactly.
+ */
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "observability";
+/** How the SDK marks a secret value inside a serialized property map. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_MARK = "[secret]";
+const ACCOUNT = "123456789012";
+
+export interface ResourceRecord {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    readonly parent: string;
+    readonly dependencies: string[];
+    readonly propertyDependencies: Record<string, string[]>;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly ignoreChanges: string[];
+    /** Provider reference (`<urn>::<id>`), or "" for none. */
+    readonly provider: string;
+    /** Inputs with every secret replaced by "[secret]". */
+    readonly inputs: Record<string, unknown>;
+    /** Inputs as registered, secrets unwrapped: for tests that look for leaked secret values. Never written out. */
+    readonly rawInputs: Record<string, unknown>;
+    /** Dotted paths of the inputs that are secret. */
+    readonly secretPaths: string[];
+}
+
+export interface RunOptions {
+    readonly stack: string;
+    /** `observability:*` config without the namespace; objects are serialized as Pulumi does. */
+    readonly config: Readonly<Record<string, unknown>>;
+    /** Keys of `config` that are secrets. */
+    readonly secretKeys?: readonly string[];
+    readonly preview?: boolean;
+}
+
+export interface RunResult {
+    readonly records: ResourceRecord[];
+    readonly outputs: unknown;
+}
+
+const hash = (s: string, n = 8) => createHash("sha256").update(s).digest("hex").slice(0, n);
+
+/** Replaces secret envelopes with "[secret]"; reports their paths; also returns the unwrapped value. */
+function unwrapSecrets(v: unknown, path: string, paths: string[]): { redacted: unknown; raw: unknown } {
+    if (Array.isArray(v)) {
+        const parts = v.map((x, i) => unwrapSecrets(x, `${path}[${i}]`, paths));
+        return { redacted: parts.map(p => p.redacted), raw: parts.map(p => p.raw) };
+    }
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (SECRET_SIG in o) {
+            paths.push(path);
+            return { redacted: SECRET_MARK, raw: unwrapSecrets(o.value, path, []).raw };
+        }
+        const redacted: Record<string, unknown> = {};
+        const raw: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(o)) {
+            const p = unwrapSecrets(x, path ? `${path}.${k}` : k, paths);
+            redacted[k] = p.redacted;
+            raw[k] = p.raw;
+        }
+        return { redacted, raw };
+    }
+    return { redacted: v, raw: v };
+}
+
+/** Realistic computed outputs per resource type, deterministic in the resource's name and inputs. */
+function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, unknown> } {
+    const id = `${name}-${hash(type + name)}`;
+    const s = { ...inputs };
+    switch (type) {
+        case "aws:kms/key:Key":
+            return { id, state: { ...s, arn: `arn:aws:kms:${region}:${ACCOUNT}:key/${hash(name, 32)}`, keyId: hash(name, 32) } };
+        case "aws:iam/role:Role":
+            return { id: name, state: { ...s, name, arn: `arn:aws:iam::${ACCOUNT}:role/${name}` } };
+        case "aws:s3/bucket:Bucket":
+            return { id: name, state: { ...s, bucket: name, arn: `arn:aws:s3:::${name}` } };
+        case "aws:eks/cluster:Cluster":
+            return {
+                id: inputs.name ?? name, state: {
+                    ...s, name: inputs.name ?? name, arn: `arn:aws:eks:${region}:${ACCOUNT}:cluster/${inputs.name ?? name}`,
+                    endpoint: `https://${hash(name, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
+                    certificateAuthority: { data: Buffer.from(`mock-ca-${name}`).toString("base64") },
+                    identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${hash(name, 32).toUpperCase()}` }] }],
+                },
+            };
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            return { id, state: { ...s, arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` } };
+        case "gcp:container/cluster:Cluster":
+            return { id, state: { ...s, name: inputs.name ?? name, endpoint: "203.0.113.10", masterAuth: { clusterCaCertificate: Buffer.from(`mock-ca-${name}`).toString("base64") } } };
+        case "gcp:storage/bucket:Bucket":
+            return { id: name, state: { ...s, name, url: `gs://${name}` } };
+        case "gcp:serviceaccount/account:Account": {
+            const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
+            return { id, state: { ...s, email, name: `projects/${inputs.project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` } };
+        }
+        case "random:index/randomPassword:RandomPassword":
+            return { id, state: { ...s, result: `mock-password-${hash(name, 16)}` } };
+        default:
+            return { id, state: { ...s, arn: type.startsWith("aws:") ? `arn:aws:mock:${region}:${ACCOUNT}:${name}` : undefined, name: s.name ?? name } };
+    }
+}
+
+/** Serializes config the way the Pulumi CLI hands it to a program: strings raw, the rest as JSON. */
+function serializeConfig(config: Readonly<Record<string, unknown>>): Record<string, string> {
+    return Object.fromEntries(Object.entries(config).map(([k, v]) =>
+        [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/**
+ * Runs `program` under mocks with the given stack config and returns every registered resource.
+ * Throws whatever the program throws (a ConfigError, for instance) after waiting for in-flight registrations.
+ */
+export async function runMocked<T>(opts: RunOptions, program: () => T): Promise<RunResult> {
+    const records: ResourceRecord[] = [];
+    const providerRegions = new Map<string, string>();
+    const regionOf = (provider: string | undefined) => providerRegions.get((provider ?? "").split("::").slice(0, 4).join("::")) ?? "us-east-1";
+
+    await pulumi.runtime.setMocks({
+        newResource: args => {
+            if (args.type.startsWith("pulumi:providers:")) {
+                return { id: `${args.name}_id`, state: args.inputs };
+            }
+            return mockState(args.type, args.name, args.inputs, regionOf(args.provider));
+        },
+        call: args => {
+            switch (args.token) {
+                case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                    const region = regionOf(args.provider);
+                    return { names: ["a", "b", "c"].map(z => `${region}${z}`), zoneIds: ["1", "2", "3"].map(z => `${region}-az${z}`) };
+                }
+                case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+                    return { emailAddress: `service-100000000000@gs-project-accounts.iam.gserviceaccount.com`, project: args.inputs.project };
+                default:
+                    throw new Error(`offline mock: no result for invoke ${args.token}`);
+            }
+        },
+    }, PROJECT, opts.stack, opts.preview ?? false);
+    pulumi.runtime.setAllConfig(serializeConfig(opts.config), (opts.secretKeys ?? []).map(k => `${PROJECT}:${k}`));
+
+    const monitor: any = pulumi.runtime.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: any) => {
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
+        const secretPaths: string[] = [];
+        const { redacted, raw } = unwrapSecrets(req.getObject()?.toJavaScript() ?? {}, "", secretPaths);
+        const base = {
+            type: req.getType() as string,
+            name: req.getName() as string,
+            custom: req.getCustom() as boolean,
+            parent: req.getParent() as string,
+            dependencies: [...(req.getDependenciesList() as string[])].sort(),
+            propertyDependencies,
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            ignoreChanges: req.getIgnorechangesList() as string[],
+            provider: req.getProvider() as string,
+            inputs: redacted as Record<string, unknown>,
+            rawInputs: raw as Record<string, unknown>,
+            secretPaths,
+        };
+        register(req, (err: any, resp: any) => {
+            if (resp) {
+                const urn = resp.getUrn() as string;
+                records.push({ urn, ...base });
+                if (base.type.startsWith("pulumi:providers:")) {
+                    const region = (raw as Record<string, unknown>).region;
+                    if (typeof region === "string") providerRegions.set(urn, region);
+                }
+            }
+            cb(err, resp);
+        });
+    };
+
+    let outputs: unknown;
+    let failure: unknown;
+    try {
+        outputs = program();
+    } catch (e) {
+        failure = e;
+    }
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    if (failure !== undefined) throw failure;
+    return { records, outputs };
+}
