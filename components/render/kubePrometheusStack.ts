@@ -1,0 +1,295 @@
+/**
+ * Helm values for kube-prometheus-stack 88.5.3 (Prometheus, Alertmanager, the operator, and Grafana
+ * as its subchart) and for the separate Prometheus-operator CRDs release it depends on.
+ *
+ * Key names are checked against the pinned chart's default values (shared/reference/charts/
+ * kube-prometheus-stack, and grafana/ for the `grafana` subchart) by test/render-kps.test.ts.
+ */
+import { formatDuration } from "../duration";
+import { SIZING, type Resources, type WorkloadSizing } from "../sizing";
+import { CHARTS, type ChartSource } from "../versions";
+import { DATASOURCE_UIDS, NAMESPACES, RELEASES, endpoints } from "./topology";
+import type { RenderInput, Tier } from "./types";
+
+// ---- CRDs release ----
+
+/**
+ * The Prometheus-operator CRDs, installed as their own release before kube-prometheus-stack
+ * (which runs with `crds.enabled: false`). kps keeps its CRDs in the `crds/` directory of a
+ * subchart, so Helm installs them once and never upgrades them; this chart ships them as
+ * templates, so every chart bump really updates the CRDs.
+ *
+ * Version: 31.0.1 is the release whose only change is "Update dependency
+ * prometheus-operator/prometheus-operator to v0.93.1" (prometheus-community/helm-charts release
+ * prometheus-operator-crds-31.0.1, 2026-08-10), the operator version kps 88.5.3 ships
+ * (appVersion v0.93.1). 31.0.0 carried v0.93.0; 32.0.0 moved to v0.94.0.
+ * Bump it together with kps whenever kps's appVersion changes (the test enforces equality).
+ */
+export const PROMETHEUS_OPERATOR_CRDS = {
+    chart: "prometheus-operator-crds",
+    repo: CHARTS.kubePrometheusStack.repo,
+    version: "31.0.1",
+    appVersion: "v0.93.1",
+} as const satisfies ChartSource;
+
+/**
+ * Values of the CRDs release. Its CRDs are ordinary templates, so uninstalling or replacing the
+ * release would delete them, and with them every Prometheus, Alertmanager, ServiceMonitor and
+ * PrometheusRule in the cluster (including those of the Loki/Tempo/Collector releases).
+ * `helm.sh/resource-policy: keep` (rendered into every CRD by `crds.annotations`) makes Helm leave
+ * them in place.
+ */
+export function renderPrometheusCrdsValues(): Record<string, unknown> {
+    return { crds: { annotations: { "helm.sh/resource-policy": "keep" } } };
+}
+
+// ---- Secrets the component creates (never in values) ----
+
+/**
+ * Grafana's admin credentials. The component creates this Secret in the monitoring namespace from
+ * a generated password; Grafana reads it through `admin.existingSecret`, so no password ever
+ * appears in values (and the chart does not generate its own admin Secret).
+ */
+export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
+
+/**
+ * Alertmanager receiver credentials (from the stack's `slackWebhookUrl` / `pagerdutyRoutingKey`
+ * secrets). The component creates it in the monitoring namespace; the PagerDuty key only when
+ * PagerDuty is enabled.
+ */
+export const ALERTMANAGER_SECRET = {
+    name: "alertmanager-receivers",
+    slackWebhookUrlKey: "slack-webhook-url",
+    pagerdutyRoutingKeyKey: "pagerduty-routing-key",
+} as const;
+
+/**
+ * Where the operator mounts ALERTMANAGER_SECRET in the Alertmanager pods
+ * (`alertmanagerSpec.secrets` mounts each Secret at /etc/alertmanager/secrets/<name>/).
+ */
+export const ALERTMANAGER_SECRET_DIR = `/etc/alertmanager/secrets/${ALERTMANAGER_SECRET.name}`;
+
+/**
+ * The mounted files, for the alert-routing config: Slack `api_url_file` and PagerDuty
+ * `routing_key_file` read credentials from files, so they stay out of the Alertmanager config.
+ */
+export const ALERTMANAGER_SECRET_FILES = {
+    slackWebhookUrl: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET.slackWebhookUrlKey}`,
+    pagerdutyRoutingKey: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET.pagerdutyRoutingKeyKey}`,
+} as const;
+
+// ---- Sizing this module adds ----
+
+/**
+ * In-memory exemplar buffer (`exemplars.maxSize`, shared by all series). 100000 is Prometheus's
+ * own default; prod keeps more because span-metric and remote-written exemplars from every
+ * service share it (a few hundred bytes each, so ~100-150 MB at 500k, well inside prod limits).
+ */
+export const EXEMPLARS_MAX_SIZE: Readonly<Record<Tier, number>> = { dev: 100_000, prod: 500_000 };
+
+// ---- Prometheus per-replica addresses ----
+
+/**
+ * Remote-write URLs of every Prometheus replica. The replicas do not share data: a writer that
+ * targets the `kps-prometheus` Service lands each request on one replica only, leaving both with
+ * gaps. Writers (Tempo's metrics generator, the collector) should write to all of these when
+ * there is more than one. Pods are `prometheus-<CR name>-<i>` (CR name `kps-prometheus`) behind
+ * the operator's headless Service `prometheus-operated`.
+ */
+export function prometheusRemoteWriteUrls(tier: Tier): string[] {
+    const cr = `${RELEASES.kubePrometheusStack}-prometheus`;
+    return Array.from(
+        { length: SIZING[tier].prometheus.replicas },
+        (_, i) => `http://prometheus-${cr}-${i}.prometheus-operated.${NAMESPACES.monitoring}.svc.cluster.local:9090/api/v1/write`,
+    );
+}
+
+// ---- values ----
+
+function resources(r: Resources): Record<string, unknown> {
+    return { requests: { ...r.requests }, limits: { ...r.limits } };
+}
+
+/** The workload's PersistentVolume size; SIZING gives one to every workload rendered with a volume here. */
+function storageOf(w: WorkloadSizing, workload: string): string {
+    if (!w.storage) throw new Error(`SIZING has no storage size for ${workload}`);
+    return w.storage;
+}
+
+function volumeClaimTemplate(storage: string): Record<string, unknown> {
+    return { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } } } };
+}
+
+/**
+ * PodDisruptionBudgets in prod only, and only for workloads with more than one replica: a
+ * `minAvailable: 1` budget over a single pod forbids every eviction and blocks node drains and
+ * managed node-pool upgrades. That rules out the operator (always one replica; the chart has no
+ * replica count for it): a short operator outage only delays reconciliation.
+ */
+function wantsPdb(tier: Tier, replicas: number): boolean {
+    return SIZING[tier].podDisruptionBudgets && replicas > 1;
+}
+
+/** Grafana datasources for Loki and Tempo, wired to each other and to Prometheus by fixed UIDs. */
+function additionalDataSources(tier: Tier): Record<string, unknown>[] {
+    const ep = endpoints(tier);
+    // Grafana's provisioning expands $VAR / ${VAR} from the environment: "$$" is a literal "$".
+    const traceIdLink = { datasourceUid: DATASOURCE_UIDS.tempo, url: "$${__value.raw}", urlDisplayLabel: "View trace" };
+    const loki = {
+        name: "Loki",
+        type: "loki",
+        uid: DATASOURCE_UIDS.loki,
+        access: "proxy",
+        url: ep.loki,
+        jsonData: {
+            derivedFields: [
+                // OTLP logs (and lines Alloy parses) carry trace_id as structured metadata, not in the line.
+                { ...traceIdLink, name: "TraceID", matcherType: "label", matcherRegex: "trace_id" },
+                // Otherwise from the line itself: logfmt `trace_id=…` or JSON `"trace_id": "…"`.
+                { ...traceIdLink, name: "TraceID (line)", matcherType: "regex", matcherRegex: '(?:trace_id=|"trace_id"\\s*:\\s*")(\\w+)' },
+            ],
+        },
+    };
+    const tempo = {
+        name: "Tempo",
+        type: "tempo",
+        uid: DATASOURCE_UIDS.tempo,
+        access: "proxy",
+        url: ep.tempoQuery,
+        jsonData: {
+            /**
+             * Span -> its logs: the span's resource attributes mapped to the labels Alloy puts on
+             * Loki streams; only attributes present on the span are used, then the lines are
+             * filtered by trace ID. `app` matches `service.name` when both come from the pod's
+             * `app.kubernetes.io/name` label (the OTel convention).
+             */
+            tracesToLogsV2: {
+                datasourceUid: DATASOURCE_UIDS.loki,
+                spanStartTimeShift: "-5m",
+                spanEndTimeShift: "5m",
+                filterByTraceID: true,
+                filterBySpanID: false,
+                tags: [
+                    { key: "k8s.namespace.name", value: "namespace" },
+                    { key: "k8s.pod.name", value: "pod" },
+                    { key: "k8s.container.name", value: "container" },
+                    { key: "service.name", value: "app" },
+                ],
+            },
+            /** Span -> RED metrics of its service, from Tempo's metrics generator (label `service`). */
+            tracesToMetrics: {
+                datasourceUid: DATASOURCE_UIDS.prometheus,
+                spanStartTimeShift: "-5m",
+                spanEndTimeShift: "5m",
+                tags: [{ key: "service.name", value: "service" }],
+                queries: [
+                    { name: "Request rate", query: "sum by (span_name) (rate(traces_spanmetrics_calls_total{$$__tags}[5m]))" },
+                    // $__tags goes last: PromQL accepts the trailing comma left when it is empty.
+                    { name: "Error rate", query: 'sum by (span_name) (rate(traces_spanmetrics_calls_total{status_code="STATUS_CODE_ERROR", $$__tags}[5m]))' },
+                    { name: "p95 latency", query: "histogram_quantile(0.95, sum by (le, span_name) (rate(traces_spanmetrics_latency_bucket{$$__tags}[5m])))" },
+                ],
+            },
+            serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
+            nodeGraph: { enabled: true },
+            lokiSearch: { datasourceUid: DATASOURCE_UIDS.loki },
+        },
+    };
+    return [loki, tempo];
+}
+
+/** kube-prometheus-stack values for one cluster. */
+export function renderKubePrometheusStackValues(input: RenderInput): Record<string, unknown> {
+    const { tier } = input;
+    const size = SIZING[tier];
+    const ep = endpoints(tier);
+
+    const prometheusSpec = {
+        replicas: size.prometheus.replicas,
+        resources: resources(size.prometheus.resources),
+        /** Retention by age (config) and by size (SIZING, below the volume size so the disk never fills). */
+        retention: formatDuration(input.retention.metricsMs),
+        retentionSize: size.prometheus.retentionSize,
+        /** Default `{}` means emptyDir: metrics would not survive a pod restart. */
+        storageSpec: volumeClaimTemplate(storageOf(size.prometheus, "prometheus")),
+        scrapeInterval: input.scrapeInterval,
+        evaluationInterval: input.scrapeInterval,
+        /** Exemplars (trace IDs on samples) are still behind a feature flag in Prometheus 3.x. */
+        enableFeatures: ["exemplar-storage"],
+        exemplars: { maxSize: EXEMPLARS_MAX_SIZE[tier] },
+        /** Tempo's metrics generator and the collector push span/service-graph metrics here. */
+        enableRemoteWriteReceiver: true,
+        /** Attached to alerts (and anything leaving this Prometheus), so routing can tell clusters apart. */
+        externalLabels: { cluster: input.cluster.name, environment: input.stack },
+        /**
+         * Upstream default `true` only selects objects labelled `release: <this release>`; `false`
+         * with the default `{}` selectors (and namespace selectors) picks up every ServiceMonitor,
+         * PodMonitor, Probe, ScrapeConfig and PrometheusRule in the cluster, e.g. Loki's and Tempo's.
+         */
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        scrapeConfigSelectorNilUsesHelmValues: false,
+    };
+
+    const alertmanagerSpec = {
+        replicas: size.alertmanager.replicas,
+        resources: resources(size.alertmanager.resources),
+        /** Silences and notification log survive restarts. */
+        storage: volumeClaimTemplate(storageOf(size.alertmanager, "alertmanager")),
+        /** Mounted at ALERTMANAGER_SECRET_DIR; the Secret must exist before the pods start. */
+        secrets: [ALERTMANAGER_SECRET.name],
+    };
+
+    const grafana = {
+        replicas: size.grafana.replicas,
+        resources: resources(size.grafana.resources),
+        /**
+         * `type: sts` renders a StatefulSet with one volume per replica. The chart's default `pvc`
+         * type shares one ReadWriteOnce claim across a Deployment, which cannot attach on a second
+         * node and deadlocks rolling updates. Each replica keeps its own SQLite database.
+         */
+        persistence: { enabled: true, type: "sts", size: storageOf(size.grafana, "grafana") },
+        /** The volume is already group-owned via the pod's fsGroup (472); skips a root init container. */
+        initChownData: { enabled: false },
+        admin: {
+            existingSecret: GRAFANA_ADMIN_SECRET.name,
+            userKey: GRAFANA_ADMIN_SECRET.userKey,
+            passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
+        },
+        sidecar: {
+            datasources: {
+                /** The chart-provisioned default Prometheus datasource, pinned to topology's UID and URL. */
+                uid: DATASOURCE_UIDS.prometheus,
+                url: ep.prometheus,
+                /** Exemplar dots link to the trace in Tempo. */
+                exemplarTraceIdDestinations: { datasourceUid: DATASOURCE_UIDS.tempo, traceIdLabelName: "trace_id", urlDisplayLabel: "View trace" },
+                alertmanager: { uid: DATASOURCE_UIDS.alertmanager },
+            },
+        },
+        /** Appended by kps to the same provisioned datasource file (`tpl`-safe: no `{{`). */
+        additionalDataSources: additionalDataSources(tier),
+        ...(wantsPdb(tier, size.grafana.replicas) ? { podDisruptionBudget: { minAvailable: 1 } } : {}),
+    };
+
+    return {
+        /** Service names (kps-prometheus, kps-alertmanager) must match topology.ts endpoints. */
+        fullnameOverride: RELEASES.kubePrometheusStack,
+        /** CRDs come from their own release (PROMETHEUS_OPERATOR_CRDS), installed first. */
+        crds: { enabled: false },
+        prometheusOperator: {
+            resources: resources(size.prometheusOperator.resources),
+        },
+        prometheus: {
+            /** Chart default `minAvailable: 1`. */
+            podDisruptionBudget: { enabled: wantsPdb(tier, size.prometheus.replicas) },
+            prometheusSpec,
+        },
+        alertmanager: {
+            podDisruptionBudget: { enabled: wantsPdb(tier, size.alertmanager.replicas) },
+            alertmanagerSpec,
+            // `config` stays at the chart default (everything to the 'null' receiver) until alert routing is rendered.
+        },
+        grafana,
+    };
+}

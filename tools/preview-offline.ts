@@ -1,0 +1,65 @@
+/**
+ * `npm run preview:offline -- --stack <name>`: runs the real program under the Pulumi mock runtime
+ * with that stack's committed config (secrets replaced by marked placeholders), prints what would be
+ * created, and writes out/<stack>/plan.json and summary.md. Exit codes: 0 ok, 2 config error,
+ * 1 anything else.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { runMocked } from "./lib/mock-runtime";
+import { planOf, renderTree, summaryMarkdown } from "./lib/report";
+import { availableStacks, readStackFile, ROOT, StackFileError } from "./lib/stack-file";
+import { ConfigError, parseEnvironment } from "../stacks/config";
+import { run } from "../stacks/program";
+
+const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [--quiet]
+  --stack  a stack with a Pulumi.<name>.yaml here (${availableStacks().join(", ")})
+  --out    output directory (default: out)
+  --quiet  print only the summary line`;
+
+async function main(argv: string[]): Promise<number> {
+    let args;
+    try {
+        args = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false }, help: { type: "boolean", default: false } } }).values;
+    } catch (e) {
+        console.error(`${(e as Error).message}\n${USAGE}`);
+        return 2;
+    }
+    if (args.help) {
+        console.log(USAGE);
+        return 0;
+    }
+    if (!args.stack) {
+        console.error(`--stack is required\n${USAGE}`);
+        return 2;
+    }
+    const stack = args.stack;
+    let result;
+    let env;
+    try {
+        const stackConfig = readStackFile(stack);
+        env = parseEnvironment({ values: stackConfig.config, secretKeys: new Set(stackConfig.secretKeys) });
+        result = await runMocked({ stack, config: stackConfig.config, secretKeys: stackConfig.secretKeys, preview: true }, run);
+    } catch (e) {
+        if (e instanceof ConfigError || e instanceof StackFileError) {
+            console.error(`config error: ${e.message}`);
+            return 2;
+        }
+        throw e;
+    }
+    const outDir = path.resolve(ROOT, args.out!, stack);
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, "plan.json"), JSON.stringify(planOf(stack, result.records), null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, "summary.md"), summaryMarkdown(stack, env, result.records));
+    const tree = renderTree(stack, result.records);
+    console.log(args.quiet ? tree.split("\n")[0] : tree);
+    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/plan.json and summary.md`);
+    return 0;
+}
+
+main(process.argv.slice(2)).then(code => process.exit(code), e => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exit(1);
+});
