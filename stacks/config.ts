@@ -82,7 +82,8 @@ export function formatIssue(iss: z.core.$ZodIssue): string {
         return `${keyOf([...iss.path, iss.keys[0]!])}: unknown key; ${iss.message}`;
     }
     if (iss.code === "invalid_union" && "discriminator" in iss && typeof iss.discriminator === "string") {
-        const path = [...iss.path, iss.discriminator];
+        // zod reports the discriminator's own path, with the whole object as input.
+        const path = iss.path.at(-1) === iss.discriminator ? iss.path : [...iss.path, iss.discriminator];
         const value = (input as Record<string, unknown> | undefined)?.[iss.discriminator];
         return value === undefined
             ? `${keyOf(path)}: missing; expected ${iss.message}`

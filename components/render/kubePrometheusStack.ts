@@ -201,7 +201,6 @@ function additionalDataSources(tier: Tier): Record<string, unknown>[] {
 export function renderKubePrometheusStackValues(input: RenderInput): Record<string, unknown> {
     const { tier } = input;
     const size = SIZING[tier];
-    const ep = endpoints(tier);
 
     const prometheusSpec = {
         replicas: size.prometheus.replicas,
@@ -259,9 +258,11 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
         },
         sidecar: {
             datasources: {
-                /** The chart-provisioned default Prometheus datasource, pinned to topology's UID and URL. */
+                /**
+                 * The chart-provisioned default Prometheus datasource, pinned to topology's UID. Its
+                 * URL is derived by the chart: http://kps-prometheus.<release namespace>:9090/.
+                 */
                 uid: DATASOURCE_UIDS.prometheus,
-                url: ep.prometheus,
                 /** Exemplar dots link to the trace in Tempo. */
                 exemplarTraceIdDestinations: { datasourceUid: DATASOURCE_UIDS.tempo, traceIdLabelName: "trace_id", urlDisplayLabel: "View trace" },
                 alertmanager: { uid: DATASOURCE_UIDS.alertmanager },

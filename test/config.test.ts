@@ -1,0 +1,136 @@
+/**
+ * Invalid environments: each yields exactly the expected one-line error, naming key, value and what
+ * is allowed, and registers nothing.
+ */
+import * as assert from "assert";
+import { ConfigError } from "../stacks/config";
+import { runConfig, VALID_SECRET_KEYS, validConfig } from "./lib/run";
+
+type Mutate = (c: Record<string, any>) => void;
+interface Case { readonly title: string; readonly mutate: Mutate; readonly error: string; readonly secretKeys?: string[] }
+
+const CASES: Case[] = [
+    { title: "missing tier", mutate: c => { delete c.tier; }, error: `observability:tier: missing; expected one of "dev", "prod"` },
+    { title: "unknown tier", mutate: c => { c.tier = "staging"; }, error: `observability:tier: got "staging"; expected one of "dev", "prod"` },
+    { title: "unknown top-level key", mutate: c => { c.retenton = { logs: "3d" }; },
+        error: "observability:retenton: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts" },
+    { title: "missing clusters", mutate: c => { delete c.clusters; }, error: "observability:clusters: missing; expected a list of clusters" },
+    { title: "clusters not a list", mutate: c => { c.clusters = "dev-gke"; }, error: `observability:clusters: got "dev-gke"; expected a list of clusters` },
+    { title: "no clusters", mutate: c => { c.clusters = []; }, error: "observability:clusters: got []; expected at least one cluster" },
+    { title: "unknown cloud", mutate: c => { c.clusters[0].cloud = "azure"; }, error: `observability:clusters[0].cloud: got "azure"; expected one of "aws", "gcp"` },
+    { title: "missing cloud", mutate: c => { delete c.clusters[1].cloud; }, error: `observability:clusters[1].cloud: missing; expected one of "aws", "gcp"` },
+    { title: "bad cluster name", mutate: c => { c.clusters[0].name = "Dev_GKE"; },
+        error: `observability:clusters[0].name: got "Dev_GKE"; expected 3 to 20 characters of lowercase letters, digits and '-', starting with a letter` },
+    { title: "duplicate cluster names", mutate: c => { c.clusters[1].name = "dev-gke"; },
+        error: `observability:clusters[1].name: got "dev-gke"; expected a name no other cluster of this stack uses` },
+    { title: "GCP cluster without project", mutate: c => { delete c.clusters[0].project; },
+        error: `observability:clusters[0].project: missing; expected a GCP project id like "acme-obs-prod"` },
+    { title: "AWS cluster with a GCP project", mutate: c => { c.clusters[1].project = "acme-obs-dev"; },
+        error: "observability:clusters[1].project: unknown key; allowed keys are name, cloud, region, kubernetesVersion, nodePool, network, admins" },
+    { title: "GCP region on AWS", mutate: c => { c.clusters[1].region = "europe-west1"; },
+        error: `observability:clusters[1].region: got "europe-west1"; expected an AWS region like "eu-west-1"` },
+    { title: "unsupported Kubernetes version", mutate: c => { c.clusters[0].kubernetesVersion = "1.20"; },
+        error: `observability:clusters[0].kubernetesVersion: got "1.20"; expected one of "1.32", "1.33", "1.34", "1.35"` },
+    { title: "Kubernetes version as a number", mutate: c => { c.clusters[0].kubernetesVersion = 1.34; },
+        error: `observability:clusters[0].kubernetesVersion: got 1.34; expected one of "1.32", "1.33", "1.34", "1.35"` },
+    { title: "node pool min 0", mutate: c => { c.clusters[0].nodePool.min = 0; },
+        error: "observability:clusters[0].nodePool.min: got 0; expected an integer from 1 to 100" },
+    { title: "node pool max below min", mutate: c => { c.clusters[1].nodePool.min = 4; c.clusters[1].nodePool.max = 2; },
+        error: "observability:clusters[1].nodePool.max: got 2; expected an integer ≥ nodePool.min (4)" },
+    { title: "node pool min as a string", mutate: c => { c.clusters[0].nodePool.min = "2"; },
+        error: `observability:clusters[0].nodePool.min: got "2"; expected an integer from 1 to 100` },
+    { title: "fractional node count", mutate: c => { c.clusters[0].nodePool.max = 2.5; },
+        error: "observability:clusters[0].nodePool.max: got 2.5; expected an integer from 1 to 200" },
+    { title: "unknown node pool key", mutate: c => { c.clusters[0].nodePool.size = 3; },
+        error: "observability:clusters[0].nodePool.size: unknown key; allowed keys are machineType, min, max, diskSizeGb" },
+    { title: "GCE machine type on AWS", mutate: c => { c.clusters[1].nodePool.machineType = "e2-standard-4"; },
+        error: `observability:clusters[1].nodePool.machineType: got "e2-standard-4"; expected an EC2 instance type like "m6i.xlarge"` },
+    { title: "disk too small", mutate: c => { c.clusters[0].nodePool.diskSizeGb = 10; },
+        error: "observability:clusters[0].nodePool.diskSizeGb: got 10; expected an integer from 20 to 2000" },
+    { title: "metrics retention too short", mutate: c => { c.retention.metrics = "3d"; },
+        error: `observability:retention.metrics: got "3d"; expected a duration like "400d" from 1w to 400d` },
+    { title: "logs retention too long", mutate: c => { c.retention.logs = "30d"; },
+        error: `observability:retention.logs: got "30d"; expected a duration like "14d" from 1d to 2w` },
+    { title: "traces retention not a duration", mutate: c => { c.retention.traces = "forever"; },
+        error: `observability:retention.traces: got "forever"; expected a duration like "14d" from 1h to 2w` },
+    { title: "traces retention missing", mutate: c => { delete c.retention.traces; },
+        error: `observability:retention.traces: missing; expected a duration like "14d" from 1h to 2w` },
+    { title: "retention not an object", mutate: c => { c.retention = "7d"; },
+        error: `observability:retention: got "7d"; expected an object with keys metrics, logs, traces` },
+    { title: "sampling 0 %", mutate: c => { c.sampling.percentage = 0; },
+        error: "observability:sampling.percentage: got 0; expected a number greater than 0 and at most 100" },
+    { title: "sampling above 100 %", mutate: c => { c.sampling.percentage = 150; },
+        error: "observability:sampling.percentage: got 150; expected a number greater than 0 and at most 100" },
+    { title: "sampling as a string", mutate: c => { c.sampling.percentage = "10%"; },
+        error: `observability:sampling.percentage: got "10%"; expected a number greater than 0 and at most 100` },
+    { title: "latency threshold too short", mutate: c => { c.sampling.latencyThreshold = "10ms"; },
+        error: `observability:sampling.latencyThreshold: got "10ms"; expected a duration like "60s" from 100ms to 1m` },
+    { title: "scrape interval outside 15–30 s", mutate: c => { c.scrapeInterval = "60s"; },
+        error: `observability:scrapeInterval: got "60s"; expected a duration like "30s" from 15s to 30s` },
+    { title: "Slack channel without #", mutate: c => { c.alerting.slack.channels.critical = "obs-alerts"; },
+        error: `observability:alerting.slack.channels.critical: got "obs-alerts"; expected a Slack channel like "#obs-alerts"` },
+    { title: "PagerDuty enabled not a boolean", mutate: c => { c.alerting.pagerduty.enabled = "yes"; },
+        error: `observability:alerting.pagerduty.enabled: got "yes"; expected true or false` },
+    { title: "unknown paging severity", mutate: c => { c.alerting.pagerduty.severities = ["urgent"]; },
+        error: `observability:alerting.pagerduty.severities[0]: got "urgent"; expected one of "critical", "warning", "info"` },
+    { title: "chart version range", mutate: c => { c.charts = { loki: "^18.0.0" }; },
+        error: `observability:charts.loki: got "^18.0.0"; expected an exact chart version like "1.2.3"` },
+    { title: "end-of-life chart", mutate: c => { c.charts = { promtail: "6.17.1" }; },
+        error: "observability:charts.promtail: unknown key; allowed keys are kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy" },
+    { title: "bad admin ARN", mutate: c => { c.clusters[1].admins = ["admin"]; },
+        error: `observability:clusters[1].admins[0]: got "admin"; expected an IAM role or user ARN like "arn:aws:iam::123456789012:role/platform-admin"` },
+    { title: "existing VPC with one subnet", mutate: c => { c.clusters[1].network = { vpcId: "vpc-0abc12345def67890", privateSubnetIds: ["subnet-0abc12345def67890"] }; },
+        error: `observability:clusters[1].network.privateSubnetIds: got ["subnet-0abc12345def67890"]; expected at least 2 private subnets in different AZs` },
+    { title: "bad CMEK key name", mutate: c => { c.clusters[0].cmekKeyName = "my-key"; },
+        error: `observability:clusters[0].cmekKeyName: got "my-key"; expected a Cloud KMS key name like "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"` },
+    { title: "unknown release channel", mutate: c => { c.clusters[0].releaseChannel = "BETA"; },
+        error: `observability:clusters[0].releaseChannel: got "BETA"; expected one of "RAPID", "REGULAR", "STABLE"` },
+    { title: "Slack webhook secret missing", mutate: c => { delete c.slackWebhookUrl; }, secretKeys: [],
+        error: "observability:slackWebhookUrl: missing; expected an https URL like \"https://hooks.slack.com/services/…\", set with `pulumi config set --secret observability:slackWebhookUrl <value>`" },
+    { title: "Slack webhook in plaintext", mutate: () => undefined, secretKeys: [],
+        error: "observability:slackWebhookUrl: stored in plaintext; expected a secret, set with `pulumi config set --secret observability:slackWebhookUrl <value>`" },
+    { title: "PagerDuty key missing when paging is on", mutate: c => { c.alerting.pagerduty.enabled = true; },
+        error: "observability:pagerdutyRoutingKey: missing; expected a 32-character PagerDuty Events v2 routing key, set with `pulumi config set --secret observability:pagerdutyRoutingKey <value>`" },
+    { title: "malformed PagerDuty key (value never echoed)", mutate: c => { c.alerting.pagerduty.enabled = true; c.pagerdutyRoutingKey = "sk-live-123"; },
+        secretKeys: ["slackWebhookUrl", "pagerdutyRoutingKey"],
+        error: "observability:pagerdutyRoutingKey: got [secret]; expected a 32-character PagerDuty Events v2 routing key" },
+];
+
+describe("environment config: invalid input", () => {
+    it("the valid base config registers resources (so the cases below fail for their one reason)", async () => {
+        const { records } = await runConfig(validConfig(), VALID_SECRET_KEYS);
+        assert.ok(records.length > 50, `only ${records.length} resources`);
+    });
+
+    it(`covers at least 30 distinct invalid configs (${CASES.length})`, () => {
+        assert.ok(CASES.length >= 30);
+        assert.strictEqual(new Set(CASES.map(c => c.error)).size, CASES.length, "every case has its own message");
+    });
+
+    for (const c of CASES) {
+        it(`${c.title}: one error, nothing registered`, async () => {
+            const config = validConfig();
+            c.mutate(config);
+            let records: unknown[] | undefined;
+            const err = await runConfig(config, c.secretKeys ?? VALID_SECRET_KEYS).then(r => { records = r.records; return undefined; }, (e: unknown) => e);
+            assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err === undefined ? `success with ${records?.length} resources` : String(err)}`);
+            assert.strictEqual(err.message, c.error);
+            assert.ok(!err.message.includes("\n"), "one line");
+            assert.ok(!err.message.includes("sk-live-123"), "secret value never echoed");
+        });
+    }
+
+    it("a config error registers nothing", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const config = validConfig();
+        config.tier = "qa";
+        await assert.rejects(runConfig(config, VALID_SECRET_KEYS), ConfigError);
+        const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+        assert.strictEqual(monitor.resources.size, 0);
+    });
+
+    it("is a RunError, so the Pulumi CLI prints the message without a stack trace", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        assert.ok(pulumi.RunError.isInstance(new ConfigError("x")));
+    });
+});

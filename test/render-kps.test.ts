@@ -1,0 +1,223 @@
+import * as assert from "assert";
+import {
+    ALERTMANAGER_SECRET,
+    ALERTMANAGER_SECRET_DIR,
+    ALERTMANAGER_SECRET_FILES,
+    EXEMPLARS_MAX_SIZE,
+    GRAFANA_ADMIN_SECRET,
+    PROMETHEUS_OPERATOR_CRDS,
+    prometheusRemoteWriteUrls,
+    renderKubePrometheusStackValues,
+    renderPrometheusCrdsValues,
+} from "../components/render/kubePrometheusStack";
+import type { RenderInput, Tier, Cloud } from "../components/render/types";
+import { CHARTS } from "../components/versions";
+import { at, unknownKeys } from "./lib/chart-keys";
+
+const DAY = 86_400_000;
+
+function fixture(tier: Tier, cloud: Cloud): RenderInput {
+    const aws = cloud === "aws";
+    const ann = (sa: string): Record<string, string> =>
+        aws ? { "eks.amazonaws.com/role-arn": `arn:aws:iam::123456789012:role/${sa}` } : { "iam.gke.io/gcp-service-account": `${sa}@proj.iam.gserviceaccount.com` };
+    return {
+        stack: `${tier}-${cloud}`,
+        tier,
+        cluster: { name: `obs-${tier}-${cloud}`, cloud, region: aws ? "eu-west-1" : "europe-west1" },
+        retention: { metricsMs: tier === "dev" ? 15 * DAY : 90 * DAY, logsMs: 7 * DAY, tracesMs: 3 * DAY },
+        sampling: { percentage: 10, latencyThresholdMs: 2000 },
+        scrapeInterval: tier === "dev" ? "30s" : "15s",
+        storage: {
+            type: aws ? "s3" : "gcs",
+            region: aws ? "eu-west-1" : "europe-west1",
+            buckets: { lokiChunks: "chunks", lokiRuler: "ruler", tempo: "traces" },
+        },
+        identities: {
+            loki: { namespace: "logging", serviceAccount: "loki", annotations: ann("loki") },
+            tempo: { namespace: "tracing", serviceAccount: "tempo", annotations: ann("tempo") },
+        },
+    };
+}
+
+const devGcp = fixture("dev", "gcp");
+const prodAws = fixture("prod", "aws");
+const ALL = [devGcp, prodAws, fixture("dev", "aws"), fixture("prod", "gcp")];
+
+function datasource(values: unknown, uid: string): Record<string, any> {
+    const list = at(values, "grafana.additionalDataSources") as Record<string, any>[];
+    const ds = list.find(d => d.uid === uid);
+    assert.ok(ds, `datasource ${uid} missing`);
+    return ds;
+}
+
+describe("kube-prometheus-stack values", () => {
+    for (const input of ALL) {
+        it(`sets only keys the pinned chart defines (${input.stack})`, () => {
+            // The grafana subchart's own values.yaml defines the keys under `grafana.` besides kps's overrides.
+            assert.deepStrictEqual(unknownKeys(renderKubePrometheusStackValues(input), "kube-prometheus-stack", { subcharts: { grafana: "grafana" } }), []);
+        });
+    }
+
+    for (const [input, tier] of [[devGcp, "dev"], [prodAws, "prod"]] as const) {
+        describe(`${input.stack}`, () => {
+            const v = renderKubePrometheusStackValues(input);
+            const spec = (p: string) => at(v, `prometheus.prometheusSpec.${p}`);
+
+            it("names services after the release and leaves CRDs to their own release", () => {
+                assert.strictEqual(at(v, "fullnameOverride"), "kps");
+                assert.strictEqual(at(v, "crds.enabled"), false);
+            });
+
+            it("sizes Prometheus, keeps its data and retention", () => {
+                assert.strictEqual(spec("retention"), tier === "dev" ? "15d" : "90d");
+                assert.strictEqual(spec("retentionSize"), tier === "dev" ? "18GiB" : "180GiB");
+                assert.deepStrictEqual(spec("storageSpec"), {
+                    volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: tier === "dev" ? "20Gi" : "200Gi" } } } },
+                });
+                assert.strictEqual(spec("replicas"), tier === "dev" ? 1 : 2);
+                assert.deepStrictEqual(spec("resources"), tier === "dev"
+                    ? { requests: { cpu: "200m", memory: "1Gi" }, limits: { memory: "2Gi" } }
+                    : { requests: { cpu: "1", memory: "8Gi" }, limits: { memory: "12Gi" } });
+                assert.strictEqual(spec("scrapeInterval"), input.scrapeInterval);
+                assert.strictEqual(spec("evaluationInterval"), input.scrapeInterval);
+            });
+
+            it("stores exemplars and accepts remote write", () => {
+                assert.deepStrictEqual(spec("enableFeatures"), ["exemplar-storage"]);
+                assert.strictEqual(spec("exemplars.maxSize"), EXEMPLARS_MAX_SIZE[tier]);
+                assert.strictEqual(spec("enableRemoteWriteReceiver"), true);
+            });
+
+            it("selects monitors and rules from every release", () => {
+                for (const kind of ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"]) {
+                    assert.strictEqual(spec(`${kind}SelectorNilUsesHelmValues`), false, kind);
+                    assert.strictEqual(spec(`${kind}Selector`), undefined, `${kind}Selector stays at the chart's {}`);
+                }
+            });
+
+            it("labels the cluster and environment", () => {
+                assert.deepStrictEqual(spec("externalLabels"), { cluster: input.cluster.name, environment: input.stack });
+            });
+
+            it("sizes Alertmanager and mounts the receiver secret", () => {
+                const am = (p: string) => at(v, `alertmanager.alertmanagerSpec.${p}`);
+                assert.strictEqual(am("replicas"), tier === "dev" ? 1 : 3);
+                assert.deepStrictEqual(am("resources.requests"), tier === "dev" ? { cpu: "20m", memory: "64Mi" } : { cpu: "50m", memory: "128Mi" });
+                assert.strictEqual(am("storage.volumeClaimTemplate.spec.resources.requests.storage"), tier === "dev" ? "1Gi" : "5Gi");
+                assert.deepStrictEqual(am("secrets"), ["alertmanager-receivers"]);
+                assert.strictEqual(at(v, "alertmanager.config"), undefined);
+            });
+
+            it("sizes the operator", () => {
+                assert.deepStrictEqual(at(v, "prometheusOperator.resources.limits"), { memory: tier === "dev" ? "256Mi" : "512Mi" });
+            });
+
+            it("persists Grafana per replica and takes admin credentials from the Secret", () => {
+                assert.strictEqual(at(v, "grafana.replicas"), tier === "dev" ? 1 : 2);
+                assert.deepStrictEqual(at(v, "grafana.resources.requests"), tier === "dev" ? { cpu: "50m", memory: "256Mi" } : { cpu: "200m", memory: "512Mi" });
+                assert.deepStrictEqual(at(v, "grafana.persistence"), { enabled: true, type: "sts", size: tier === "dev" ? "5Gi" : "10Gi" });
+                assert.strictEqual(at(v, "grafana.initChownData.enabled"), false);
+                assert.deepStrictEqual(at(v, "grafana.admin"), { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+                assert.strictEqual(at(v, "grafana.adminPassword"), undefined);
+                assert.ok(!JSON.stringify(v).toLowerCase().includes("password\":\""), "no password value anywhere");
+            });
+
+            it("links Prometheus exemplars to Tempo on the default datasource", () => {
+                const ds = at(v, "grafana.sidecar.datasources") as Record<string, any>;
+                assert.strictEqual(ds.uid, "prometheus");
+                assert.deepStrictEqual(ds.exemplarTraceIdDestinations, { datasourceUid: "tempo", traceIdLabelName: "trace_id", urlDisplayLabel: "View trace" });
+                assert.strictEqual(ds.alertmanager.uid, "alertmanager");
+            });
+
+            it("provisions Loki with trace-ID links to Tempo", () => {
+                const loki = datasource(v, "loki");
+                assert.strictEqual(loki.type, "loki");
+                assert.strictEqual(loki.url, "http://loki-gateway.logging.svc.cluster.local:80");
+                const [meta, line] = loki.jsonData.derivedFields;
+                assert.deepStrictEqual(meta, { datasourceUid: "tempo", url: "$${__value.raw}", urlDisplayLabel: "View trace", name: "TraceID", matcherType: "label", matcherRegex: "trace_id" });
+                assert.strictEqual(line.datasourceUid, "tempo");
+                assert.strictEqual(line.matcherType, "regex");
+                const re = new RegExp(line.matcherRegex);
+                assert.strictEqual(re.exec('level=info msg=ok trace_id=4bf92f3577b34da6a3ce929d0e0e4736 x=1')?.[1], "4bf92f3577b34da6a3ce929d0e0e4736");
+                assert.strictEqual(re.exec('{"msg":"ok","trace_id": "0af7651916cd43dd8448eb211c80319c"}')?.[1], "0af7651916cd43dd8448eb211c80319c");
+                assert.strictEqual(re.exec("no trace here"), null);
+            });
+
+            it("provisions Tempo with logs, metrics, service map and node graph", () => {
+                const tempo = datasource(v, "tempo");
+                assert.strictEqual(tempo.type, "tempo");
+                assert.strictEqual(tempo.url, tier === "dev"
+                    ? "http://tempo.tracing.svc.cluster.local:3200"
+                    : "http://tempo-query-frontend.tracing.svc.cluster.local:3200");
+                const j = tempo.jsonData;
+                assert.strictEqual(j.tracesToLogsV2.datasourceUid, "loki");
+                assert.strictEqual(j.tracesToLogsV2.filterByTraceID, true);
+                assert.strictEqual(j.tracesToLogsV2.spanStartTimeShift, "-5m");
+                assert.strictEqual(j.tracesToLogsV2.spanEndTimeShift, "5m");
+                assert.deepStrictEqual(
+                    Object.fromEntries(j.tracesToLogsV2.tags.map((t: { key: string; value: string }) => [t.key, t.value])),
+                    { "k8s.namespace.name": "namespace", "k8s.pod.name": "pod", "k8s.container.name": "container", "service.name": "app" },
+                );
+                assert.strictEqual(j.tracesToMetrics.datasourceUid, "prometheus");
+                assert.deepStrictEqual(j.tracesToMetrics.tags, [{ key: "service.name", value: "service" }]);
+                const queries = j.tracesToMetrics.queries.map((q: { query: string }) => q.query).join("\n");
+                assert.match(queries, /traces_spanmetrics_calls_total\{\$\$__tags\}/);
+                assert.match(queries, /traces_spanmetrics_latency_bucket\{\$\$__tags\}/);
+                assert.deepStrictEqual(j.serviceMap, { datasourceUid: "prometheus" });
+                assert.deepStrictEqual(j.nodeGraph, { enabled: true });
+                assert.deepStrictEqual(j.lokiSearch, { datasourceUid: "loki" });
+            });
+
+            it("keeps datasources free of Helm template syntax (kps passes them through tpl)", () => {
+                assert.ok(!JSON.stringify(at(v, "grafana.additionalDataSources")).includes("{{"));
+            });
+
+            it(tier === "prod" ? "adds PodDisruptionBudgets to the replicated workloads" : "adds no PodDisruptionBudgets", () => {
+                const on = tier === "prod";
+                assert.strictEqual(at(v, "prometheus.podDisruptionBudget.enabled"), on);
+                assert.strictEqual(at(v, "alertmanager.podDisruptionBudget.enabled"), on);
+                assert.deepStrictEqual(at(v, "grafana.podDisruptionBudget"), on ? { minAvailable: 1 } : undefined);
+                // Single-replica operator: a budget would block every node drain.
+                assert.strictEqual(at(v, "prometheusOperator.podDisruptionBudget"), undefined);
+            });
+        });
+    }
+});
+
+describe("Prometheus-operator CRDs release", () => {
+    it("pins the CRDs chart to the operator version kube-prometheus-stack ships", () => {
+        assert.deepStrictEqual(PROMETHEUS_OPERATOR_CRDS, {
+            chart: "prometheus-operator-crds",
+            repo: "https://prometheus-community.github.io/helm-charts",
+            version: "31.0.1",
+            appVersion: "v0.93.1",
+        });
+        assert.strictEqual(PROMETHEUS_OPERATOR_CRDS.appVersion, CHARTS.kubePrometheusStack.appVersion, "bump the CRDs chart with kps");
+    });
+
+    it("keeps the CRDs when the release goes away", () => {
+        assert.deepStrictEqual(renderPrometheusCrdsValues(), { crds: { annotations: { "helm.sh/resource-policy": "keep" } } });
+    });
+});
+
+describe("secrets and addresses for other components", () => {
+    it("names the Secrets and where Alertmanager sees them", () => {
+        assert.deepStrictEqual(GRAFANA_ADMIN_SECRET, { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+        assert.deepStrictEqual(ALERTMANAGER_SECRET, { name: "alertmanager-receivers", slackWebhookUrlKey: "slack-webhook-url", pagerdutyRoutingKeyKey: "pagerduty-routing-key" });
+        assert.strictEqual(ALERTMANAGER_SECRET_DIR, "/etc/alertmanager/secrets/alertmanager-receivers");
+        assert.deepStrictEqual(ALERTMANAGER_SECRET_FILES, {
+            slackWebhookUrl: "/etc/alertmanager/secrets/alertmanager-receivers/slack-webhook-url",
+            pagerdutyRoutingKey: "/etc/alertmanager/secrets/alertmanager-receivers/pagerduty-routing-key",
+        });
+    });
+
+    it("lists one remote-write URL per Prometheus replica", () => {
+        assert.deepStrictEqual(prometheusRemoteWriteUrls("dev"), [
+            "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
+        ]);
+        assert.deepStrictEqual(prometheusRemoteWriteUrls("prod"), [
+            "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
+            "http://prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
+        ]);
+    });
+});
