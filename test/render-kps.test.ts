@@ -43,12 +43,15 @@ const devGcp = fixture("dev", "gcp");
 const prodAws = fixture("prod", "aws");
 const ALL = [devGcp, prodAws, fixture("dev", "aws"), fixture("prod", "gcp")];
 
-function datasource(values: unknown, uid: string): Record<string, any> {
-    const list = at(values, "grafana.additionalDataSources") as Record<string, any>[];
-    const ds = list.find(d => d.uid === uid);
+/** The additional Grafana datasource with this UID. */
+function datasource(values: unknown, uid: string): unknown {
+    const list = at(values, "grafana.additionalDataSources") as unknown[];
+    const ds = list.find(d => at(d, "uid") === uid);
     assert.ok(ds, `datasource ${uid} missing`);
     return ds;
 }
+
+interface Tag { readonly key: string; readonly value?: string }
 
 describe("kube-prometheus-stack values", () => {
     for (const input of ALL) {
@@ -119,53 +122,54 @@ describe("kube-prometheus-stack values", () => {
                 assert.strictEqual(at(v, "grafana.initChownData.enabled"), false);
                 assert.deepStrictEqual(at(v, "grafana.admin"), { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
                 assert.strictEqual(at(v, "grafana.adminPassword"), undefined);
-                assert.ok(!JSON.stringify(v).toLowerCase().includes("password\":\""), "no password value anywhere");
+                assert.ok(!JSON.stringify(v).includes("adminPassword"));
             });
 
             it("links Prometheus exemplars to Tempo on the default datasource", () => {
-                const ds = at(v, "grafana.sidecar.datasources") as Record<string, any>;
-                assert.strictEqual(ds.uid, "prometheus");
-                assert.deepStrictEqual(ds.exemplarTraceIdDestinations, { datasourceUid: "tempo", traceIdLabelName: "trace_id", urlDisplayLabel: "View trace" });
-                assert.strictEqual(ds.alertmanager.uid, "alertmanager");
+                const ds = (p: string) => at(v, `grafana.sidecar.datasources.${p}`);
+                assert.strictEqual(ds("uid"), "prometheus");
+                assert.deepStrictEqual(ds("exemplarTraceIdDestinations"), { datasourceUid: "tempo", traceIdLabelName: "trace_id", urlDisplayLabel: "View trace" });
+                assert.strictEqual(ds("alertmanager.uid"), "alertmanager");
             });
 
             it("provisions Loki with trace-ID links to Tempo", () => {
                 const loki = datasource(v, "loki");
-                assert.strictEqual(loki.type, "loki");
-                assert.strictEqual(loki.url, "http://loki-gateway.logging.svc.cluster.local:80");
-                const [meta, line] = loki.jsonData.derivedFields;
+                assert.strictEqual(at(loki, "type"), "loki");
+                assert.strictEqual(at(loki, "url"), "http://loki-gateway.logging.svc.cluster.local:80");
+                const [meta, line] = at(loki, "jsonData.derivedFields") as unknown[];
                 assert.deepStrictEqual(meta, { datasourceUid: "tempo", url: "$${__value.raw}", urlDisplayLabel: "View trace", name: "TraceID", matcherType: "label", matcherRegex: "trace_id" });
-                assert.strictEqual(line.datasourceUid, "tempo");
-                assert.strictEqual(line.matcherType, "regex");
-                const re = new RegExp(line.matcherRegex);
-                assert.strictEqual(re.exec('level=info msg=ok trace_id=4bf92f3577b34da6a3ce929d0e0e4736 x=1')?.[1], "4bf92f3577b34da6a3ce929d0e0e4736");
+                assert.strictEqual(at(line, "datasourceUid"), "tempo");
+                assert.strictEqual(at(line, "url"), "$${__value.raw}");
+                assert.strictEqual(at(line, "matcherType"), "regex");
+                const re = new RegExp(at(line, "matcherRegex") as string);
+                assert.strictEqual(re.exec("level=info msg=ok trace_id=4bf92f3577b34da6a3ce929d0e0e4736 x=1")?.[1], "4bf92f3577b34da6a3ce929d0e0e4736");
                 assert.strictEqual(re.exec('{"msg":"ok","trace_id": "0af7651916cd43dd8448eb211c80319c"}')?.[1], "0af7651916cd43dd8448eb211c80319c");
                 assert.strictEqual(re.exec("no trace here"), null);
             });
 
             it("provisions Tempo with logs, metrics, service map and node graph", () => {
                 const tempo = datasource(v, "tempo");
-                assert.strictEqual(tempo.type, "tempo");
-                assert.strictEqual(tempo.url, tier === "dev"
+                const j = (p: string) => at(tempo, `jsonData.${p}`);
+                assert.strictEqual(at(tempo, "type"), "tempo");
+                assert.strictEqual(at(tempo, "url"), tier === "dev"
                     ? "http://tempo.tracing.svc.cluster.local:3200"
                     : "http://tempo-query-frontend.tracing.svc.cluster.local:3200");
-                const j = tempo.jsonData;
-                assert.strictEqual(j.tracesToLogsV2.datasourceUid, "loki");
-                assert.strictEqual(j.tracesToLogsV2.filterByTraceID, true);
-                assert.strictEqual(j.tracesToLogsV2.spanStartTimeShift, "-5m");
-                assert.strictEqual(j.tracesToLogsV2.spanEndTimeShift, "5m");
+                assert.strictEqual(j("tracesToLogsV2.datasourceUid"), "loki");
+                assert.strictEqual(j("tracesToLogsV2.filterByTraceID"), true);
+                assert.strictEqual(j("tracesToLogsV2.spanStartTimeShift"), "-5m");
+                assert.strictEqual(j("tracesToLogsV2.spanEndTimeShift"), "5m");
                 assert.deepStrictEqual(
-                    Object.fromEntries(j.tracesToLogsV2.tags.map((t: { key: string; value: string }) => [t.key, t.value])),
+                    Object.fromEntries((j("tracesToLogsV2.tags") as Tag[]).map(t => [t.key, t.value])),
                     { "k8s.namespace.name": "namespace", "k8s.pod.name": "pod", "k8s.container.name": "container", "service.name": "app" },
                 );
-                assert.strictEqual(j.tracesToMetrics.datasourceUid, "prometheus");
-                assert.deepStrictEqual(j.tracesToMetrics.tags, [{ key: "service.name", value: "service" }]);
-                const queries = j.tracesToMetrics.queries.map((q: { query: string }) => q.query).join("\n");
+                assert.strictEqual(j("tracesToMetrics.datasourceUid"), "prometheus");
+                assert.deepStrictEqual(j("tracesToMetrics.tags"), [{ key: "service.name", value: "service" }]);
+                const queries = (j("tracesToMetrics.queries") as { query: string }[]).map(q => q.query).join("\n");
                 assert.match(queries, /traces_spanmetrics_calls_total\{\$\$__tags\}/);
                 assert.match(queries, /traces_spanmetrics_latency_bucket\{\$\$__tags\}/);
-                assert.deepStrictEqual(j.serviceMap, { datasourceUid: "prometheus" });
-                assert.deepStrictEqual(j.nodeGraph, { enabled: true });
-                assert.deepStrictEqual(j.lokiSearch, { datasourceUid: "loki" });
+                assert.deepStrictEqual(j("serviceMap"), { datasourceUid: "prometheus" });
+                assert.deepStrictEqual(j("nodeGraph"), { enabled: true });
+                assert.deepStrictEqual(j("lokiSearch"), { datasourceUid: "loki" });
             });
 
             it("keeps datasources free of Helm template syntax (kps passes them through tpl)", () => {

@@ -61,17 +61,17 @@ export class EksCluster extends pulumi.ComponentResource {
     }
 }
 
-function roleWithPolicies(parent: pulumi.Resource, name: string, service: string, policies: readonly string[], tags: Record<string, string>): Role {
+function roleWithPolicies(parent: pulumi.Resource, name: string, service: string, policies: readonly string[], tags: Record<string, string>) {
     const role = new Role(name, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy(service)), tags }, { parent });
-    policies.forEach((policyArn, i) => new RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn }, { parent }));
-    return role;
+    const attachments = policies.map((policyArn, i) => new RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn }, { parent }));
+    return { role, attachments };
 }
 
 /** @internal */
 function createEksCluster(parent: pulumi.Resource, name: string, args: EksClusterArgs) {
     const o = { parent };
     const tags = { ...args.tags };
-    const clusterRole = roleWithPolicies(parent, `${name}-cluster-role`, "eks.amazonaws.com", CLUSTER_POLICIES, tags);
+    const { role: clusterRole, attachments: clusterPolicies } = roleWithPolicies(parent, `${name}-cluster-role`, "eks.amazonaws.com", CLUSTER_POLICIES, tags);
     const cluster = new Cluster(name, {
         name,
         version: args.kubernetesVersion,
@@ -84,7 +84,7 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
         enabledClusterLogTypes: ["api", "audit", "authenticator"],
         deletionProtection: args.protect,
         tags,
-    }, { parent, ...dataProtection(args.protect) });
+    }, { parent, dependsOn: clusterPolicies, ...dataProtection(args.protect) });
 
     const issuer = cluster.identities.apply(ids => {
         const url = ids?.[0]?.oidcs?.[0]?.issuer;
@@ -93,7 +93,7 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
     });
     const oidc = new OpenIdConnectProvider(`${name}-oidc`, { url: issuer, clientIdLists: ["sts.amazonaws.com"], tags }, o);
 
-    const nodeRole = roleWithPolicies(parent, `${name}-node-role`, "ec2.amazonaws.com", NODE_POLICIES, tags);
+    const { role: nodeRole, attachments: nodePolicies } = roleWithPolicies(parent, `${name}-node-role`, "ec2.amazonaws.com", NODE_POLICIES, tags);
     const nodeGroup = new NodeGroup(`${name}-nodes`, {
         clusterName: cluster.name,
         nodeRoleArn: nodeRole.arn,
@@ -107,7 +107,7 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
     }, {
         parent,
         // The node-role policies must be attached before nodes try to join.
-        dependsOn: [nodeRole],
+        dependsOn: nodePolicies,
         // The cluster autoscaler owns the desired size once the group exists.
         ignoreChanges: ["scalingConfig.desiredSize"],
     });

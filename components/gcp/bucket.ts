@@ -14,7 +14,7 @@ export interface BucketArgs {
     /** Days after which objects are deleted; undefined keeps them (configuration buckets). */
     readonly expirationDays?: number;
     /** Cloud KMS key for default encryption (CMEK); Google-managed when undefined. */
-    readonly kmsKeyName?: string;
+    readonly kmsKeyName?: pulumi.Input<string>;
     /** Protect and retain the bucket, and make GCS refuse its deletion (prod). */
     readonly protect: boolean;
     readonly labels: Readonly<Record<string, string>>;
@@ -40,7 +40,7 @@ function createBucket(parent: pulumi.Resource, name: string, args: BucketArgs): 
         forceDestroy: false,
         versioning: { enabled: false },
         lifecycleRules: args.expirationDays === undefined ? [] : [{ action: { type: "Delete" }, condition: { age: args.expirationDays } }],
-        encryption: args.kmsKeyName ? { defaultKmsKeyName: args.kmsKeyName } : undefined,
+        encryption: args.kmsKeyName === undefined ? undefined : { defaultKmsKeyName: args.kmsKeyName },
         deletionPolicy: args.protect ? "PREVENT" : "DELETE",
         labels: args.labels,
     }, { parent, ...dataProtection(args.protect) });

@@ -37,8 +37,11 @@ export function serviceAccountId(cluster: string, purpose: string): string {
 
 export class GkeCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
-    /** `<project>.svc.id.goog`: Workload Identity members are `serviceAccount:<pool>[<ns>/<ksa>]`. */
-    public readonly workloadPool: string;
+    /**
+     * `<project>.svc.id.goog`, read from the cluster so that whatever binds to it (Workload Identity
+     * members `serviceAccount:<pool>[<ns>/<ksa>]`) depends on the cluster: the pool exists only then.
+     */
+    public readonly workloadPool: pulumi.Output<string>;
     public readonly nodePool: NodePool;
     public readonly kubernetesProvider: KubernetesProvider;
 
@@ -46,7 +49,10 @@ export class GkeCluster extends pulumi.ComponentResource {
         super("obs:gcp:GkeCluster", name, {}, opts);
         const built = createGkeCluster(this, name, args);
         this.clusterName = built.cluster.name;
-        this.workloadPool = `${args.project}.svc.id.goog`;
+        this.workloadPool = built.cluster.workloadIdentityConfig.apply(c => {
+            if (!c?.workloadPool) throw new Error(`${name}: Workload Identity is not enabled on the cluster`);
+            return c.workloadPool;
+        });
         this.nodePool = built.nodePool;
         this.kubernetesProvider = built.provider;
         this.registerOutputs({ clusterName: this.clusterName, workloadPool: this.workloadPool });

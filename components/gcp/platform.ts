@@ -72,15 +72,16 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
     }, o);
 
     // With CMEK, the project's Cloud Storage service agent must be allowed to use the key before any bucket exists.
-    const cmekGrant = cluster.cmekKeyName === undefined ? [] : [new CryptoKeyIAMMember(`${name}-gcs-cmek`, {
+    // The key name is taken from the grant, so every bucket depends on it.
+    const kmsKeyName = cluster.cmekKeyName === undefined ? undefined : new CryptoKeyIAMMember(`${name}-gcs-cmek`, {
         cryptoKeyId: cluster.cmekKeyName,
         role: CMEK_ROLE,
         member: pulumi.interpolate`serviceAccount:${getProjectServiceAccountOutput({ project }, o).emailAddress}`,
-    }, o)];
+    }, o).cryptoKeyId;
 
     const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(`${name}-${bucketSuffix(b)}`, {
-        project, location: region, expirationDays: bucketExpirationDays(b, args.retention), kmsKeyName: cluster.cmekKeyName, protect: prod, labels,
-    }, { parent, dependsOn: cmekGrant })])) as Record<BucketKey, Bucket>;
+        project, location: region, expirationDays: bucketExpirationDays(b, args.retention), kmsKeyName, protect: prod, labels,
+    }, o)])) as Record<BucketKey, Bucket>;
 
     const identities = {} as Record<WorkloadKey, WorkloadIdentityOutputs>;
     for (const workload of Object.keys(WORKLOADS) as WorkloadKey[]) {
@@ -88,7 +89,7 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
         const wi = new WorkloadIdentity(`${name}-${workload}`, {
             project, accountId: serviceAccountId(cluster.name, workload), workloadPool: gke.workloadPool, namespace, serviceAccount,
             buckets: WORKLOAD_BUCKETS[workload].map(b => buckets[b].bucketName),
-        }, { parent, dependsOn: [gke] }); // the workload pool exists once the cluster does
+        }, o);
         identities[workload] = { namespace, serviceAccount, annotations: wi.annotations };
     }
     return { gke, buckets, identities };

@@ -14,7 +14,7 @@ export interface WorkloadIdentityArgs {
     readonly project: string;
     readonly accountId: string;
     /** `<project>.svc.id.goog` of the cluster. */
-    readonly workloadPool: string;
+    readonly workloadPool: pulumi.Input<string>;
     readonly namespace: string;
     readonly serviceAccount: string;
     readonly buckets: readonly pulumi.Input<string>[];
@@ -45,7 +45,7 @@ function createWorkloadIdentity(parent: pulumi.Resource, name: string, args: Wor
     new ServiceAccountIAMMember(`${name}-wi`, {
         serviceAccountId: account.name,
         role: WORKLOAD_IDENTITY_ROLE,
-        member: `serviceAccount:${args.workloadPool}[${args.namespace}/${args.serviceAccount}]`,
+        member: pulumi.interpolate`serviceAccount:${args.workloadPool}[${args.namespace}/${args.serviceAccount}]`,
     }, o);
     return account;
 }

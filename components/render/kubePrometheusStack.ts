@@ -246,7 +246,9 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
         /**
          * `type: sts` renders a StatefulSet with one volume per replica. The chart's default `pvc`
          * type shares one ReadWriteOnce claim across a Deployment, which cannot attach on a second
-         * node and deadlocks rolling updates. Each replica keeps its own SQLite database.
+         * node and deadlocks rolling updates. Each replica keeps its own SQLite database, so logins
+         * and UI edits are per replica until Grafana gets a shared database (datasources and
+         * dashboards are provisioned into every replica).
          */
         persistence: { enabled: true, type: "sts", size: storageOf(size.grafana, "grafana") },
         /** The volume is already group-owned via the pod's fsGroup (472); skips a root init container. */

@@ -74,9 +74,10 @@ const HEAVY: ReadonlySet<Component> = new Set<Component>(["singleBinary", "inges
 
 /**
  * Replicas per component; anything not running is 0.
- * In prod, every Distributed component runs SIZING.loki.replicas, which is also the replication
- * factor, so there are as many ingesters as copies of each stream. The compactor is a singleton
- * by design (one compactor applies retention), so it runs 1.
+ * In prod, every Distributed component runs SIZING.loki.replicas. For the ingesters this must be
+ * at least the replication factor, since each copy of a stream lives on a different ingester
+ * (3 and 3 in prod; the tests assert it). The compactor is a singleton by design (one compactor
+ * applies retention), so it runs 1.
  * The ruler runs in prod too. The gateway routes the rules API to it, and it is what reads the
  * ruler bucket. The monolith runs it in dev.
  */
