@@ -12,6 +12,8 @@ export interface WorkloadIdentityOutputs {
     readonly serviceAccount: string;
     /** Service-account annotations that bind it to the cloud identity (IRSA role ARN or GCP service account). */
     readonly annotations: pulumi.Output<Record<string, string>>;
+    /** The cloud-side binding (role + policy, or service account + IAM members): workloads wait for it. */
+    readonly binding: pulumi.Resource;
 }
 
 export interface ClusterPlatformOutputs {
@@ -20,8 +22,10 @@ export interface ClusterPlatformOutputs {
     readonly region: string;
     /** Explicit Kubernetes provider for this cluster, with exec-based auth (no static token in state). */
     readonly kubernetesProvider: KubernetesProvider;
-    /** Resources that must exist before workloads can be scheduled (the node group / node pool). */
+    /** The node group / node pool: pods can be scheduled once it exists. */
     readonly nodes: pulumi.Resource;
+    /** What PersistentVolumeClaims need beyond the nodes: on EKS the EBS CSI add-on and the gp3 StorageClass; nothing on GKE. */
+    readonly volumesReady: readonly pulumi.Resource[];
     readonly storage: {
         readonly type: "s3" | "gcs";
         readonly region: string;

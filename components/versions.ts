@@ -24,6 +24,13 @@ const OPEN_TELEMETRY = "https://open-telemetry.github.io/opentelemetry-helm-char
 
 /** The charts of the stack, keyed by the name used in config (`observability:charts.<key>`). */
 export const CHARTS = {
+    /**
+     * Prometheus-operator CRDs as their own release, installed before kube-prometheus-stack. 31.0.1
+     * is the release that carries operator v0.93.1, the operator of kps 88.5.3 (release notes of
+     * prometheus-operator-crds-31.0.1: "Update dependency prometheus-operator/prometheus-operator
+     * to v0.93.1"). test/render-kps.test.ts fails if the two appVersions ever differ.
+     */
+    prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: PROMETHEUS_COMMUNITY, version: "31.0.1", appVersion: "v0.93.1" },
     kubePrometheusStack: { chart: "kube-prometheus-stack", repo: PROMETHEUS_COMMUNITY, version: "88.5.3", appVersion: "v0.93.1" },
     loki: { chart: "loki", repo: GRAFANA_COMMUNITY, version: "18.11.0", appVersion: "3.7.6" },
     tempo: { chart: "tempo", repo: GRAFANA_COMMUNITY, version: "2.2.4", appVersion: "2.10.8" },
@@ -33,6 +40,12 @@ export const CHARTS = {
 } as const satisfies Record<string, ChartSource>;
 
 export type ChartKey = keyof typeof CHARTS;
+
+/** The chart as deployed: the pinned default, or the stack's `observability:charts.<key>` override. */
+export function resolveChart(key: ChartKey, overrides: Readonly<Partial<Record<ChartKey, string>>>): ChartSource {
+    const version = overrides[key];
+    return version === undefined ? CHARTS[key] : { ...CHARTS[key], version };
+}
 export const CHART_KEYS = Object.keys(CHARTS) as ChartKey[];
 
 /**

@@ -10,6 +10,10 @@ import { AwsClusterPlatform } from "../components/aws/platform";
 import { commonTags } from "../components/defaults";
 import { parseDuration } from "../components/duration";
 import { GcpClusterPlatform } from "../components/gcp/platform";
+import { ObservabilityStack } from "../components/k8s/observabilityStack";
+import type { RenderBase } from "../components/k8s/renderInput";
+import { CHART_KEYS, ChartKey, ChartSource, resolveChart } from "../components/versions";
+import { Provider as RandomProvider } from "@pulumi/random/provider";
 import type { ClusterPlatformOutputs } from "../components/platform";
 import { loadEnvironment, LoadedEnvironment } from "./config";
 import type { ClusterConfig, Environment } from "./schema";
@@ -63,13 +67,32 @@ export function deployEnvironment(loaded: LoadedEnvironment) {
             ? new AwsClusterPlatform(cluster.name, { cluster, tier: env.tier, retention, tags }, opts)
             : new GcpClusterPlatform(cluster.name, { cluster, tier: env.tier, retention, labels: tags }, opts);
     });
+    const charts = Object.fromEntries(CHART_KEYS.map(k => [k, resolveChart(k, env.charts)])) as Record<ChartKey, ChartSource>;
+    const random = new RandomProvider("random");
+    const receivers = { slackWebhookUrl: loaded.secrets.slackWebhookUrl!, pagerdutyRoutingKey: loaded.secrets.pagerdutyRoutingKey };
+    const stacks = platforms.map(platform => new ObservabilityStack(`${platform.clusterName}-obs`, {
+        base: renderBase(stack, env, platform), platform, charts, receivers,
+    }, { providers: [platform.kubernetesProvider, random] }));
     return {
         tier: env.tier,
-        clusters: Object.fromEntries(platforms.map(p => [p.clusterName, {
+        clusters: Object.fromEntries(platforms.map((p, i) => [p.clusterName, {
             cloud: p.cloud,
             region: p.region,
             buckets: p.storage.buckets,
+            grafanaAdminPassword: stacks[i]!.grafanaAdminPassword,
         }])),
+    };
+}
+
+/** What every renderer of one cluster gets, apart from its storage and identities. */
+export function renderBase(stack: string, env: Environment, platform: ClusterPlatformOutputs): RenderBase {
+    return {
+        stack,
+        tier: env.tier,
+        cluster: { name: platform.clusterName, cloud: platform.cloud, region: platform.region },
+        retention: retentionOf(env),
+        sampling: { percentage: env.sampling.percentage, latencyThresholdMs: parseDuration(env.sampling.latencyThreshold)! },
+        scrapeInterval: env.scrapeInterval,
     };
 }
 

@@ -23,6 +23,7 @@ const EKS_PLATFORM_PROD = {
     "aws:s3/bucketPolicy:BucketPolicy": 3, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
     "obs:aws:Bucket": 3, "obs:aws:EksCluster": 1, "obs:aws:Network": 1, "obs:aws:WorkloadRole": 3, "pulumi:providers:kubernetes": 1,
+    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
 };
 
 const platform = (records: ResourceRecord[], name: string) =>

@@ -76,7 +76,7 @@ const CASES: Case[] = [
     { title: "chart version range", mutate: c => { c.charts = { loki: "^18.0.0" }; },
         error: `observability:charts.loki: got "^18.0.0"; expected an exact chart version like "1.2.3"` },
     { title: "end-of-life chart", mutate: c => { c.charts = { promtail: "6.17.1" }; },
-        error: "observability:charts.promtail: unknown key; allowed keys are kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy" },
+        error: "observability:charts.promtail: unknown key; allowed keys are prometheusOperatorCrds, kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy" },
     { title: "bad admin ARN", mutate: c => { c.clusters[1].admins = ["admin"]; },
         error: `observability:clusters[1].admins[0]: got "admin"; expected an IAM role or user ARN like "arn:aws:iam::123456789012:role/platform-admin"` },
     { title: "existing VPC with one subnet", mutate: c => { c.clusters[1].network = { vpcId: "vpc-0abc12345def67890", privateSubnetIds: ["subnet-0abc12345def67890"] }; },

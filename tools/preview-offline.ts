@@ -8,7 +8,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { runMocked } from "./lib/mock-runtime";
-import { planOf, renderTree, summaryMarkdown } from "./lib/report";
+import { stringify } from "yaml";
+import { criticalPathMarkdown, helmReleaseFiles, planOf, renderTree, summaryMarkdown } from "./lib/report";
+import { RELEASES } from "../components/render/topology";
 import { availableStacks, readStackFile, ROOT, StackFileError } from "./lib/stack-file";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
@@ -52,11 +54,35 @@ async function main(argv: string[]): Promise<number> {
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, "plan.json"), JSON.stringify(planOf(stack, result.records), null, 2) + "\n");
-    fs.writeFileSync(path.join(outDir, "summary.md"), summaryMarkdown(stack, env, result.records));
+    fs.writeFileSync(path.join(outDir, "summary.md"), summaryMarkdown(stack, env, result.records, [criticalPathMarkdown(result.records)]));
+    const written = writeClusterFiles(outDir, result.records);
     const tree = renderTree(stack, result.records);
     console.log(args.quiet ? tree.split("\n")[0] : tree);
-    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/plan.json and summary.md`);
+    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md, ${written} files per cluster`);
     return 0;
+}
+
+/**
+ * out/<stack>/<cluster>/helm/<release>.yaml for every release, plus the generated configs as the
+ * programs themselves read them: collector.yaml (the gateway's Collector config; collector-lb.yaml
+ * for the prod load-balancing tier) and alloy.alloy.
+ */
+function writeClusterFiles(outDir: string, records: Parameters<typeof helmReleaseFiles>[0]): number {
+    let count = 0;
+    const write = (file: string, text: string) => {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+        count++;
+    };
+    for (const f of helmReleaseFiles(records)) {
+        const dir = path.join(outDir, f.cluster);
+        write(path.join(dir, "helm", `${f.release}.yaml`), stringify(f.content, { lineWidth: 0 }));
+        const values = f.content.values as Record<string, any>;
+        if (f.release === RELEASES.collector) write(path.join(dir, "collector.yaml"), stringify(values.alternateConfig, { lineWidth: 0 }));
+        if (f.release === RELEASES.collectorLoadBalancer) write(path.join(dir, "collector-lb.yaml"), stringify(values.alternateConfig, { lineWidth: 0 }));
+        if (f.release === RELEASES.alloy) write(path.join(dir, "alloy.alloy"), String(values.alloy?.configMap?.content));
+    }
+    return count;
 }
 
 main(process.argv.slice(2)).then(code => process.exit(code), e => {

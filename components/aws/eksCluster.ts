@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccessEntry, AccessPolicyAssociation, Addon, Cluster, NodeGroup } from "@pulumi/aws/eks";
 import { OpenIdConnectProvider, Role, RolePolicyAttachment } from "@pulumi/aws/iam";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import { StorageClass } from "@pulumi/kubernetes/storage/v1";
 import { eksKubeconfig } from "../kubeconfig";
 import { dataProtection } from "../platform";
 import { serviceTrustPolicy } from "./policies";
@@ -21,6 +22,7 @@ export const NODE_POLICIES = [
     `${MANAGED}/AmazonEC2ContainerRegistryReadOnly`,
 ];
 export const ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+export const GP3_STORAGE_CLASS = "gp3";
 export const EBS_CSI = { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", policy: `${MANAGED}/service-role/AmazonEBSCSIDriverPolicy` };
 
 export interface EksClusterArgs {
@@ -47,6 +49,8 @@ export class EksCluster extends pulumi.ComponentResource {
     public readonly oidcProviderArn: pulumi.Output<string>;
     public readonly oidcIssuerUrl: pulumi.Output<string>;
     public readonly nodeGroup: NodeGroup;
+    /** What PersistentVolumeClaims need: the EBS CSI add-on and the default gp3 StorageClass. */
+    public readonly storageReady: readonly pulumi.Resource[];
     public readonly kubernetesProvider: KubernetesProvider;
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -56,6 +60,7 @@ export class EksCluster extends pulumi.ComponentResource {
         this.oidcProviderArn = built.oidc.arn;
         this.oidcIssuerUrl = built.issuer;
         this.nodeGroup = built.nodeGroup;
+        this.storageReady = built.storageReady;
         this.kubernetesProvider = built.provider;
         this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn, oidcIssuerUrl: this.oidcIssuerUrl });
     }
@@ -123,7 +128,7 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
         oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount,
         managedPolicyArns: [EBS_CSI.policy], tags,
     }, o);
-    new Addon(`${name}-ebs-csi`, {
+    const csi = new Addon(`${name}-ebs-csi`, {
         clusterName: cluster.name, addonName: "aws-ebs-csi-driver", serviceAccountRoleArn: ebsRole.roleArn,
         resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags,
     }, { parent, dependsOn: [nodeGroup] });
@@ -131,5 +136,15 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
     const kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, server, ca]) =>
         eksKubeconfig({ name: n, server, caData: ca.data ?? "", region: args.region }));
     const provider = new KubernetesProvider(`${name}-k8s`, { kubeconfig }, o);
-    return { cluster, oidc, issuer, nodeGroup, provider };
+
+    // EKS (1.30+) ships no default StorageClass; volumes are gp3, encrypted with the cluster's key.
+    const storageClass = new StorageClass(`${name}-gp3`, {
+        metadata: { name: GP3_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn },
+        reclaimPolicy: args.protect ? "Retain" : "Delete",
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+    }, { parent, provider });
+    return { cluster, oidc, issuer, nodeGroup, provider, storageReady: [csi, storageClass] };
 }

@@ -34,6 +34,7 @@ export class AwsClusterPlatform extends pulumi.ComponentResource implements Clus
     public readonly region: string;
     public readonly kubernetesProvider: ClusterPlatformOutputs["kubernetesProvider"];
     public readonly nodes: pulumi.Resource;
+    public readonly volumesReady: readonly pulumi.Resource[];
     public readonly storage: ClusterPlatformOutputs["storage"];
     public readonly identities: ClusterPlatformOutputs["identities"];
     public readonly kmsKeyArn: pulumi.Output<string>;
@@ -46,6 +47,7 @@ export class AwsClusterPlatform extends pulumi.ComponentResource implements Clus
         this.region = args.cluster.region;
         this.kubernetesProvider = built.eks.kubernetesProvider;
         this.nodes = built.eks.nodeGroup;
+        this.volumesReady = built.eks.storageReady;
         this.kmsKeyArn = built.key.arn;
         this.storage = {
             type: "s3",
@@ -97,7 +99,7 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
                 bucketAccessPolicy(arns, access.objectActions, keyArn)),
             tags,
         }, o);
-        identities[workload] = { namespace, serviceAccount, annotations: role.annotations };
+        identities[workload] = { namespace, serviceAccount, annotations: role.annotations, binding: role };
     }
     return { key, eks, buckets, identities };
 }

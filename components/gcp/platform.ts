@@ -36,6 +36,7 @@ export class GcpClusterPlatform extends pulumi.ComponentResource implements Clus
     public readonly region: string;
     public readonly kubernetesProvider: ClusterPlatformOutputs["kubernetesProvider"];
     public readonly nodes: pulumi.Resource;
+    public readonly volumesReady: readonly pulumi.Resource[] = []; // GKE's default StorageClass (standard-rwo) serves PVCs
     public readonly storage: ClusterPlatformOutputs["storage"];
     public readonly identities: ClusterPlatformOutputs["identities"];
 
@@ -90,7 +91,7 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
             project, accountId: serviceAccountId(cluster.name, workload), workloadPool: gke.workloadPool, namespace, serviceAccount,
             buckets: WORKLOAD_BUCKETS[workload].map(b => buckets[b].bucketName),
         }, o);
-        identities[workload] = { namespace, serviceAccount, annotations: wi.annotations };
+        identities[workload] = { namespace, serviceAccount, annotations: wi.annotations, binding: wi };
     }
     return { gke, buckets, identities };
 }

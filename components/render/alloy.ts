@@ -5,10 +5,12 @@
  * Reading logs: `loki.source.kubernetes` (through the Kubernetes API, kubelet `pods/log`), not
  * `loki.source.file` on /var/log/pods. The file source needs a hostPath mount, which Pod Security
  * `baseline` forbids, so the logging namespace would have to run at `privileged`, and that
- * namespace also holds Loki. The API source needs no host access at all, is GA since Alloy 1.x,
- * and its lines arrive already stripped of the CRI prefix. The price: the kubelet and API server
- * carry the log streams (more network and kubelet CPU than reading files), and after an Alloy pod
- * restart it re-reads each container's retained log (Loki drops the identical entries).
+ * namespace also holds Loki. The API source needs no host access at all, is GA in Alloy 1.18, and
+ * its lines arrive already stripped of the CRI prefix. The price: the kubelet and API server carry
+ * the log streams (more network and kubelet CPU than reading files), and the read positions cannot
+ * live on the node: they sit in an emptyDir, which survives container restarts (crash, OOM kill) but
+ * not a new pod, after which each container's retained log is read again (Loki drops identical
+ * entries and refuses those older than its out-of-order window).
  */
 import { SIZING } from "../sizing";
 import { endpoints, RELEASES } from "./topology";
@@ -26,6 +28,10 @@ export const ALLOY_LOG_LABELS = ["namespace", "pod", "container", "app", "cluste
 
 /** Fields pulled out of JSON log lines into structured metadata (never labels: trace_id is unbounded). */
 export const ALLOY_STRUCTURED_METADATA = ["trace_id", "level"] as const;
+
+/** Alloy's data directory (the chart's default path), on an emptyDir so read positions outlive a container restart. */
+const ALLOY_STORAGE_PATH = "/tmp/alloy";
+const STORAGE_VOLUME = "storage";
 
 /** Alloy string literal (same escapes as JSON). */
 const str = (s: string): string => JSON.stringify(s);
@@ -125,11 +131,18 @@ export function renderAlloyValues(input: RenderInput): Record<string, unknown> {
             type: "daemonset",
             // Every node, tainted pools included: a log agent that skips a node loses its logs.
             tolerations: [{ operator: "Exists" }],
+            volumes: { extra: [{ name: STORAGE_VOLUME, emptyDir: {} }] },
         },
         alloy: {
             configMap: { content: renderAlloyConfig(input) },
             // loki.source.kubernetes reads through the API: no host paths (see ALLOY_POD_SECURITY_LEVEL).
-            mounts: { varlog: false, dockercontainers: false },
+            // Only the storage path (read positions, see above) gets a volume.
+            mounts: {
+                varlog: false,
+                dockercontainers: false,
+                extra: [{ name: STORAGE_VOLUME, mountPath: ALLOY_STORAGE_PATH }],
+            },
+            storagePath: ALLOY_STORAGE_PATH,
             resources: { requests: { ...r.requests }, limits: { ...r.limits } },
             // No anonymous usage reports to Grafana Labs from inside the cluster.
             enableReporting: false,

@@ -13,7 +13,7 @@
  *
  * Component names: the pinned collector 0.158.0 knows the lower_snake_case names introduced by the
  * upstream renames (core v0.144: otlp -> otlp_grpc, otlphttp -> otlp_http; contrib v0.146:
- * k8sattributes -> k8s_attributes; contrib v0.153/0.154: prometheusremotewrite ->
+ * k8sattributes -> k8s_attributes; contrib, merged May 2026: prometheusremotewrite ->
  * prometheus_remote_write, loadbalancing -> load_balancing). The old names are deprecated aliases
  * that log a warning on every start, and the chart (rewriteDeprecatedComponentNames, default true)
  * already rewrites them, so we write the new names: what we render is what runs.

@@ -13,24 +13,8 @@ import type { RenderInput, Tier } from "./types";
 
 // ---- CRDs release ----
 
-/**
- * The Prometheus-operator CRDs, installed as their own release before kube-prometheus-stack
- * (which runs with `crds.enabled: false`). kps keeps its CRDs in the `crds/` directory of a
- * subchart, so Helm installs them once and never upgrades them; this chart ships them as
- * templates, so every chart bump really updates the CRDs.
- *
- * Version: 31.0.1 is the release whose only change is "Update dependency
- * prometheus-operator/prometheus-operator to v0.93.1" (prometheus-community/helm-charts release
- * prometheus-operator-crds-31.0.1, 2026-08-10), the operator version kps 88.5.3 ships
- * (appVersion v0.93.1). 31.0.0 carried v0.93.0; 32.0.0 moved to v0.94.0.
- * Bump it together with kps whenever kps's appVersion changes (the test enforces equality).
- */
-export const PROMETHEUS_OPERATOR_CRDS = {
-    chart: "prometheus-operator-crds",
-    repo: CHARTS.kubePrometheusStack.repo,
-    version: "31.0.1",
-    appVersion: "v0.93.1",
-} as const satisfies ChartSource;
+/** The CRDs release (pinned in versions.ts with its evidence). kps runs with `crds.enabled: false`. */
+export const PROMETHEUS_OPERATOR_CRDS: ChartSource = CHARTS.prometheusOperatorCrds;
 
 /**
  * Values of the CRDs release. Its CRDs are ordinary templates, so uninstalling or replacing the
@@ -294,5 +278,7 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
             // `config` stays at the chart default (everything to the 'null' receiver) until alert routing is rendered.
         },
         grafana,
+        /** Out of `monitoring`, which then needs no more than the `baseline` Pod Security level. */
+        "prometheus-node-exporter": { namespaceOverride: NAMESPACES.nodeExporter },
     };
 }

@@ -8,6 +8,8 @@ import type { Tier } from "./types";
 
 export const NAMESPACES = {
     monitoring: "monitoring",
+    /** node-exporter needs hostNetwork/hostPID/hostPath, so it gets its own `privileged` namespace and `monitoring` stays `baseline`. */
+    nodeExporter: "node-exporter",
     logging: WORKLOADS.loki.namespace,
     tracing: WORKLOADS.tempo.namespace,
 } as const;

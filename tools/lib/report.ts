@@ -6,6 +6,7 @@ import type { ResourceRecord } from "./mock-runtime";
 import type { Environment } from "../../stacks/schema";
 import { retentionOf } from "../../stacks/program";
 import { bucketExpirationDays } from "../../components/retention";
+import { DEFAULT_SECONDS, TYPICAL_SECONDS } from "../../components/durations";
 
 export interface PlanResource {
     readonly urn: string;
@@ -105,4 +106,98 @@ export function summaryMarkdown(stack: string, env: Environment, records: readon
     out.push("", "## Components", "", "```mermaid", mermaid(records), "```", "");
     for (const s of extraSections) out.push(s, "");
     return out.join("\n");
+}
+
+// ---- critical path ----
+
+export interface PathStep { readonly name: string; readonly type: string; readonly seconds: number; readonly finish: number }
+
+/** Seconds one resource typically takes to create (components are free; releases by chart). */
+export function typicalSeconds(r: ResourceRecord): number {
+    if (r.type === "kubernetes:helm.sh/v3:Release") return TYPICAL_SECONDS[`helm:${String(r.inputs.chart)}`] ?? DEFAULT_SECONDS;
+    if (r.type.startsWith("pulumi:providers:") || (!r.custom && r.type.startsWith("obs:"))) return 0;
+    return TYPICAL_SECONDS[r.type] ?? DEFAULT_SECONDS;
+}
+
+/**
+ * The longest chain of dependencies (explicit, through inputs, and on a resource's provider) by
+ * typical create time: the estimated duration of a first `pulumi up` with unlimited parallelism.
+ */
+export function criticalPath(records: readonly ResourceRecord[]): { seconds: number; chain: PathStep[]; finish: Map<string, number> } {
+    const byUrn = new Map(records.map(r => [r.urn, r]));
+    const finish = new Map<string, number>();
+    const via = new Map<string, string | undefined>();
+    const visit = (urn: string, stack: Set<string>): number => {
+        const known = finish.get(urn);
+        if (known !== undefined) return known;
+        const r = byUrn.get(urn);
+        if (!r) return 0;
+        if (stack.has(urn)) throw new Error(`dependency cycle through ${urn}`);
+        stack.add(urn);
+        const deps = [...r.dependencies, ...(r.provider ? [r.provider.split("::").slice(0, -1).join("::")] : [])];
+        let start = 0;
+        let from: string | undefined;
+        for (const d of deps) {
+            const f = visit(d, stack);
+            if (f > start) { start = f; from = d; }
+        }
+        stack.delete(urn);
+        const end = start + typicalSeconds(r);
+        finish.set(urn, end);
+        via.set(urn, from);
+        return end;
+    };
+    let last: string | undefined;
+    for (const r of records) if (visit(r.urn, new Set()) > (last ? finish.get(last)! : -1)) last = r.urn;
+    const chain: PathStep[] = [];
+    for (let u = last; u; u = via.get(u)) {
+        const r = byUrn.get(u)!;
+        if (typicalSeconds(r) > 0) chain.unshift({ name: r.name, type: r.type, seconds: typicalSeconds(r), finish: finish.get(u)! });
+    }
+    return { seconds: last ? finish.get(last)! : 0, chain, finish };
+}
+
+export function criticalPathMarkdown(records: readonly ResourceRecord[]): string {
+    const { seconds, chain, finish } = criticalPath(records);
+    const min = (s: number) => `${(s / 60).toFixed(1)} min`;
+    const out = [`## Estimated critical path of a first deploy: ${min(seconds)}`, "",
+        "Longest chain of dependencies by typical create time (components/durations.ts), assuming unlimited parallelism.", "",
+        "| step | kind | typical | done at |", "|---|---|---|---|"];
+    for (const s of chain) out.push(`| ${s.name} | \`${s.type}\` | ${s.seconds} s | ${min(s.finish)} |`);
+    const releases = records.filter(r => r.type.startsWith("kubernetes:helm.sh/"));
+    if (releases.length) {
+        out.push("", "Every release, when it is expected to be ready:", "", "| release | chart | ready at |", "|---|---|---|");
+        for (const r of [...releases].sort((a, b) => finish.get(b.urn)! - finish.get(a.urn)!)) {
+            out.push(`| ${r.name} | ${String(r.inputs.chart)} ${String(r.inputs.version)} | ${min(finish.get(r.urn)!)} |`);
+        }
+    }
+    return out.join("\n");
+}
+
+// ---- generated files per cluster ----
+
+/** The cluster a resource belongs to: the `cluster` input of its ObservabilityStack ancestor. */
+export function clusterOf(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>): string | undefined {
+    for (let p: ResourceRecord | undefined = r; p; p = byUrn.get(p.parent)) {
+        if (p.type === "obs:k8s:ObservabilityStack") return String(p.inputs.cluster);
+    }
+    return undefined;
+}
+
+/** One file per Helm release: what it deploys, from its registered inputs. */
+export function helmReleaseFiles(records: readonly ResourceRecord[]): { cluster: string; release: string; content: Record<string, unknown> }[] {
+    const byUrn = new Map(records.map(r => [r.urn, r]));
+    return records.filter(r => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart").map(r => {
+        const cluster = clusterOf(r, byUrn);
+        if (!cluster) throw new Error(`${r.name}: release outside an ObservabilityStack`);
+        const inputs = r.inputs as Record<string, any>;
+        const release = String(inputs.name ?? r.name);
+        return {
+            cluster, release,
+            content: {
+                release, resource: r.type, chart: inputs.chart, repository: inputs.repositoryOpts?.repo, version: inputs.version,
+                namespace: inputs.namespace, values: inputs.values ?? {},
+            },
+        };
+    });
 }

@@ -1,0 +1,38 @@
+/**
+ * obs:k8s:PrometheusCrds — the Prometheus-operator CRDs, installed before anything that creates
+ * Prometheus, Alertmanager, ServiceMonitor or PrometheusRule objects.
+ *
+ * This release uses `helm.v4.Chart`, unlike the others (k8s/helmRelease.ts): Pulumi then owns each
+ * CRD as its own object, applied server-side (the large CRDs exceed the client-side
+ * last-applied annotation limit), with a per-CRD diff in every preview when the operator version
+ * moves. The chart has no hooks, so v4's lack of Helm hooks costs nothing. `retainOnDelete` keeps
+ * the CRDs if the stack is destroyed, because deleting a CRD deletes every object of its kind
+ * cluster-wide (the chart's own `helm.sh/resource-policy: keep` says the same to Helm).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Chart } from "@pulumi/kubernetes/helm/v4";
+import { renderPrometheusCrdsValues } from "../render/kubePrometheusStack";
+import { RELEASES } from "../render/topology";
+import type { ChartSource } from "../versions";
+
+export interface PrometheusCrdsArgs {
+    readonly chart: ChartSource;
+    readonly namespace: pulumi.Input<string>;
+}
+
+export class PrometheusCrds extends pulumi.ComponentResource {
+    public readonly chart: Chart;
+
+    constructor(name: string, args: PrometheusCrdsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("obs:k8s:PrometheusCrds", name, {}, opts);
+        this.chart = new Chart(name, {
+            name: RELEASES.prometheusCrds,
+            chart: args.chart.chart,
+            version: args.chart.version,
+            repositoryOpts: { repo: args.chart.repo },
+            namespace: args.namespace,
+            values: renderPrometheusCrdsValues(),
+        }, { parent: this, retainOnDelete: true });
+        this.registerOutputs({});
+    }
+}
