@@ -71,23 +71,6 @@ export const ALERTMANAGER_SECRET_FILES = {
  */
 export const EXEMPLARS_MAX_SIZE: Readonly<Record<Tier, number>> = { dev: 100_000, prod: 500_000 };
 
-// ---- Prometheus per-replica addresses ----
-
-/**
- * Remote-write URLs of every Prometheus replica. The replicas do not share data: a writer that
- * targets the `kps-prometheus` Service lands each request on one replica only, leaving both with
- * gaps. Writers (Tempo's metrics generator, the collector) should write to all of these when
- * there is more than one. Pods are `prometheus-<CR name>-<i>` (CR name `kps-prometheus`) behind
- * the operator's headless Service `prometheus-operated`.
- */
-export function prometheusRemoteWriteUrls(tier: Tier): string[] {
-    const cr = `${RELEASES.kubePrometheusStack}-prometheus`;
-    return Array.from(
-        { length: SIZING[tier].prometheus.replicas },
-        (_, i) => `http://prometheus-${cr}-${i}.prometheus-operated.${NAMESPACES.monitoring}.svc.cluster.local:9090/api/v1/write`,
-    );
-}
-
 // ---- values ----
 
 function resources(r: Resources): Record<string, unknown> {

@@ -4,6 +4,7 @@
  * cross-references below (Grafana datasources, collector exporters, Alloy's Loki endpoint) hold.
  */
 import { WORKLOADS } from "../defaults";
+import { SIZING } from "../sizing";
 import type { Tier } from "./types";
 
 export const NAMESPACES = {
@@ -38,8 +39,18 @@ export function endpoints(tier: Tier) {
     return {
         /** Prometheus HTTP API (kube-prometheus-stack with fullnameOverride "kps"). */
         prometheus: `http://${svc(`${RELEASES.kubePrometheusStack}-prometheus`, NAMESPACES.monitoring)}:9090`,
-        /** Prometheus remote-write receiver. */
-        prometheusRemoteWrite: `http://${svc(`${RELEASES.kubePrometheusStack}-prometheus`, NAMESPACES.monitoring)}:9090/api/v1/write`,
+        /**
+         * Remote-write receiver of every Prometheus replica (SIZING[tier].prometheus.replicas), by
+         * ordinal. The replicas do not share data: a writer aimed at the `kps-prometheus` Service
+         * lands each request on one replica only, leaving every replica with gaps, so writers
+         * (Tempo's metrics generator, the collector) write to each of these. Pods are
+         * `prometheus-<CR name>-<i>` (CR `kps-prometheus`), addressed through the operator's
+         * headless Service `prometheus-operated`.
+         */
+        prometheusRemoteWriteReplicas: Array.from(
+            { length: SIZING[tier].prometheus.replicas },
+            (_, i) => `http://prometheus-${RELEASES.kubePrometheusStack}-prometheus-${i}.${svc("prometheus-operated", NAMESPACES.monitoring)}:9090/api/v1/write`,
+        ),
         alertmanager: `http://${svc(`${RELEASES.kubePrometheusStack}-alertmanager`, NAMESPACES.monitoring)}:9093`,
         /** Loki through its gateway (push: /loki/api/v1/push, OTLP: /otlp). */
         loki: `http://${svc(`${RELEASES.loki}-gateway`, NAMESPACES.logging)}:80`,
