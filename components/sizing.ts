@@ -26,7 +26,7 @@ export const SIZING: Record<Tier, {
     readonly grafana: WorkloadSizing;
     readonly prometheusOperator: WorkloadSizing;
     readonly loki: {
-        /** Monolithic (dev) replicas, or each of write/read/backend (prod). */
+        /** Monolithic (dev) replicas, or replicas of each Distributed component (prod; the compactor stays at 1, see render/loki.ts). */
         readonly replicas: number;
         readonly replicationFactor: number;
         readonly resources: Resources;
@@ -56,7 +56,11 @@ export const SIZING: Record<Tier, {
     prod: {
         prometheus: { replicas: 2, resources: res("1", "8Gi", "12Gi"), storage: "200Gi", retentionSize: "180GiB" },
         alertmanager: { replicas: 3, resources: res("50m", "128Mi", "256Mi"), storage: "5Gi" },
-        grafana: { replicas: 2, resources: res("200m", "512Mi", "1Gi"), storage: "10Gi" },
+        /**
+         * One replica: HA Grafana needs a shared database, not provided yet. Each replica would keep
+         * its own SQLite (sessions, users, UI edits), logging users out at random behind the Service.
+         */
+        grafana: { replicas: 1, resources: res("200m", "512Mi", "1Gi"), storage: "10Gi" },
         prometheusOperator: { replicas: 1, resources: res("100m", "256Mi", "512Mi") },
         loki: { replicas: 3, replicationFactor: 3, resources: res("500m", "2Gi", "4Gi"), storage: "50Gi", chunksCacheMb: 2048, resultsCacheMb: 1024 },
         tempo: { replicas: 3, replicationFactor: 3, resources: res("500m", "2Gi", "4Gi"), storage: "50Gi" },

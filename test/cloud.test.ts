@@ -93,7 +93,8 @@ describe("cloud layer", () => {
                 for (const r of descendants(records, platform(records, name).urn)) assert.ok(r.name.startsWith(name), `${r.type} ${r.name}`);
             }
             assert.deepStrictEqual(records.filter(r => r.parent === "").map(r => r.type).sort(),
-                ["obs:aws:ClusterPlatform", "obs:gcp:ClusterPlatform", "pulumi:providers:aws", "pulumi:providers:gcp"]);
+                ["obs:aws:ClusterPlatform", "obs:gcp:ClusterPlatform", "obs:k8s:ObservabilityStack", "obs:k8s:ObservabilityStack",
+                    "pulumi:providers:aws", "pulumi:providers:gcp", "pulumi:providers:random"]);
         });
     });
 
@@ -308,9 +309,10 @@ describe("cloud layer", () => {
             assert.strictEqual(one(records, "aws:kms/key:Key", "prod-eks-data").inputs.deletionWindowInDays, 30);
         });
 
-        it("dev: nothing protected, clusters deletable", async () => {
+        it("dev: nothing protected, clusters deletable (only the CRDs are retained, in every tier)", async () => {
             const { records } = await runStack("dev");
-            assert.deepStrictEqual(records.filter(r => r.protect || r.retainOnDelete).map(r => r.name), []);
+            assert.deepStrictEqual(records.filter(r => r.protect).map(r => r.name), []);
+            assert.deepStrictEqual(records.filter(r => r.retainOnDelete).map(r => r.type), ["kubernetes:helm.sh/v4:Chart"]);
             assert.strictEqual(one(records, "gcp:container/cluster:Cluster", "dev-gke").inputs.deletionProtection, false);
         });
     });

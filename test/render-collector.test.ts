@@ -39,6 +39,17 @@ function fixture(tier: Tier, cloud: Cloud, sampling = { percentage: 10, latencyT
 }
 
 const SAMPLER_TRACES = ["memory_limiter", "k8s_attributes", "tail_sampling", "batch"];
+
+/** Remote-write exporters, one per Prometheus replica (SIZING: 1 in dev, 2 in prod), by exact URL. */
+const PROMETHEUS_EXPORTERS: Record<Tier, Record<string, { endpoint: string }>> = {
+    dev: {
+        "prometheus_remote_write/prometheus-0": { endpoint: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write" },
+    },
+    prod: {
+        "prometheus_remote_write/prometheus-0": { endpoint: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write" },
+        "prometheus_remote_write/prometheus-1": { endpoint: "http://prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write" },
+    },
+};
 const ENRICH_ONLY = ["memory_limiter", "k8s_attributes", "batch"];
 
 /** Component types the collector-contrib 0.158.0 build registers under these (non-deprecated) names. */
@@ -141,7 +152,7 @@ describe("renderCollectorConfig (sampling tier)", () => {
             it("has exactly the three pipelines, processors in order", () => {
                 assert.deepStrictEqual(at(config, "service.pipelines"), {
                     traces: { receivers: ["otlp"], processors: SAMPLER_TRACES, exporters: ["otlp_grpc/tempo"] },
-                    metrics: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: ["prometheus_remote_write"] },
+                    metrics: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: Object.keys(PROMETHEUS_EXPORTERS[tier]) },
                     logs: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: ["otlp_http/loki"] },
                 });
             });
@@ -182,12 +193,14 @@ describe("renderCollectorConfig (sampling tier)", () => {
                 ]);
             });
 
-            it("exports to Tempo, Prometheus and Loki's OTLP endpoint in-cluster", () => {
+            it("exports to Tempo, every Prometheus replica and Loki's OTLP endpoint in-cluster", () => {
                 assert.deepStrictEqual(at(config, "exporters"), {
                     "otlp_grpc/tempo": { endpoint: e.tempoOtlpGrpc, tls: { insecure: true } },
-                    prometheus_remote_write: { endpoint: e.prometheusRemoteWrite },
+                    ...PROMETHEUS_EXPORTERS[tier],
                     "otlp_http/loki": { endpoint: `${e.loki}/otlp` },
                 });
+                assert.strictEqual(Object.keys(PROMETHEUS_EXPORTERS[tier]).length, SIZING[tier].prometheus.replicas);
+                assert.deepStrictEqual(Object.keys(PROMETHEUS_EXPORTERS[tier]), Object.keys(PROMETHEUS_EXPORTERS[tier]).map((_, i) => C.prometheus(i)));
             });
 
             it("serves health_check on 13133 and its own metrics on 8888", () => {
@@ -243,12 +256,15 @@ describe("renderCollectorLoadBalancerConfig (prod)", () => {
         it(`${cloud}: sends metrics and logs straight to the backends, no tail sampling here`, () => {
             assert.deepStrictEqual(at(config, "service.pipelines"), {
                 traces: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: ["load_balancing"] },
-                metrics: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: ["prometheus_remote_write"] },
+                metrics: {
+                    receivers: ["otlp"],
+                    processors: ENRICH_ONLY,
+                    exporters: ["prometheus_remote_write/prometheus-0", "prometheus_remote_write/prometheus-1"],
+                },
                 logs: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: ["otlp_http/loki"] },
             });
-            const exporters = obj(at(config, "exporters"));
-            assert.deepStrictEqual(exporters.prometheus_remote_write, { endpoint: e.prometheusRemoteWrite });
-            assert.deepStrictEqual(exporters["otlp_http/loki"], { endpoint: `${e.loki}/otlp` });
+            const { load_balancing: _lb, ...backends } = obj(at(config, "exporters"));
+            assert.deepStrictEqual(backends, { ...PROMETHEUS_EXPORTERS.prod, "otlp_http/loki": { endpoint: `${e.loki}/otlp` } });
             assert.deepStrictEqual(at(config, "processors.memory_limiter"), { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 25 });
         });
     }

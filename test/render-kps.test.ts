@@ -6,11 +6,13 @@ import {
     EXEMPLARS_MAX_SIZE,
     GRAFANA_ADMIN_SECRET,
     PROMETHEUS_OPERATOR_CRDS,
-    prometheusRemoteWriteUrls,
+    PROMETHEUS_OUT_OF_ORDER_TIME_WINDOW,
     renderKubePrometheusStackValues,
     renderPrometheusCrdsValues,
 } from "../components/render/kubePrometheusStack";
+import { endpoints } from "../components/render/topology";
 import type { RenderInput, Tier, Cloud } from "../components/render/types";
+import { SIZING } from "../components/sizing";
 import { CHARTS } from "../components/versions";
 import { at, unknownKeys } from "./lib/chart-keys";
 
@@ -91,6 +93,11 @@ describe("kube-prometheus-stack values", () => {
                 assert.strictEqual(spec("enableRemoteWriteReceiver"), true);
             });
 
+            it("accepts out-of-order samples from several remote writers, within 5m", () => {
+                assert.strictEqual(PROMETHEUS_OUT_OF_ORDER_TIME_WINDOW, "5m");
+                assert.deepStrictEqual(spec("tsdb"), { outOfOrderTimeWindow: "5m" });
+            });
+
             it("selects monitors and rules from every release", () => {
                 for (const kind of ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"]) {
                     assert.strictEqual(spec(`${kind}SelectorNilUsesHelmValues`), false, kind);
@@ -115,8 +122,9 @@ describe("kube-prometheus-stack values", () => {
                 assert.deepStrictEqual(at(v, "prometheusOperator.resources.limits"), { memory: tier === "dev" ? "256Mi" : "512Mi" });
             });
 
-            it("persists Grafana per replica and takes admin credentials from the Secret", () => {
-                assert.strictEqual(at(v, "grafana.replicas"), tier === "dev" ? 1 : 2);
+            it("runs one Grafana (per-replica SQLite), persisted, with admin credentials from the Secret", () => {
+                assert.strictEqual(SIZING[tier].grafana.replicas, 1);
+                assert.strictEqual(at(v, "grafana.replicas"), 1);
                 assert.deepStrictEqual(at(v, "grafana.resources.requests"), tier === "dev" ? { cpu: "50m", memory: "256Mi" } : { cpu: "200m", memory: "512Mi" });
                 assert.deepStrictEqual(at(v, "grafana.persistence"), { enabled: true, type: "sts", size: tier === "dev" ? "5Gi" : "10Gi" });
                 assert.strictEqual(at(v, "grafana.initChownData.enabled"), false);
@@ -180,7 +188,8 @@ describe("kube-prometheus-stack values", () => {
                 const on = tier === "prod";
                 assert.strictEqual(at(v, "prometheus.podDisruptionBudget.enabled"), on);
                 assert.strictEqual(at(v, "alertmanager.podDisruptionBudget.enabled"), on);
-                assert.deepStrictEqual(at(v, "grafana.podDisruptionBudget"), on ? { minAvailable: 1 } : undefined);
+                // Single-replica Grafana in both tiers: a minAvailable 1 budget would block every node drain.
+                assert.strictEqual(at(v, "grafana.podDisruptionBudget"), undefined);
                 // Single-replica operator: a budget would block every node drain.
                 assert.strictEqual(at(v, "prometheusOperator.podDisruptionBudget"), undefined);
             });
@@ -215,11 +224,11 @@ describe("secrets and addresses for other components", () => {
         });
     });
 
-    it("lists one remote-write URL per Prometheus replica", () => {
-        assert.deepStrictEqual(prometheusRemoteWriteUrls("dev"), [
+    it("lists one remote-write URL per Prometheus replica (topology endpoints)", () => {
+        assert.deepStrictEqual(endpoints("dev").prometheusRemoteWriteReplicas, [
             "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
         ]);
-        assert.deepStrictEqual(prometheusRemoteWriteUrls("prod"), [
+        assert.deepStrictEqual(endpoints("prod").prometheusRemoteWriteReplicas, [
             "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
             "http://prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write",
         ]);

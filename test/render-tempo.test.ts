@@ -87,10 +87,10 @@ describe("renderTempoValues", () => {
                 assert.deepStrictEqual(at(values, "tempo.extraEnv"), [{ name: "GOMEMLIMIT", value: "870MiB" }]);
             });
 
-            it(`${cloud}: metrics generator remote-writes with exemplars, processors on for all tenants`, () => {
+            it(`${cloud}: metrics generator remote-writes with exemplars to the one Prometheus, processors on for all tenants`, () => {
                 assert.strictEqual(at(values, "tempo.metricsGenerator.enabled"), true);
                 assert.deepStrictEqual(at(values, "tempo.metricsGenerator.storage.remote_write"), [
-                    { url: "http://kps-prometheus.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
+                    { url: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
                 ]);
                 assert.strictEqual(at(values, "tempo.metricsGenerator.storage.path"), "/var/tempo/metrics");
                 assert.deepStrictEqual(at(values, "tempo.overrides.defaults.metrics_generator.processors"), PROCESSORS);
@@ -174,10 +174,11 @@ describe("renderTempoValues", () => {
                 assert.deepStrictEqual(at(values, "metaMonitoring.serviceMonitor"), { enabled: true, interval: "30s" });
             });
 
-            it(`${cloud}: metrics generator remote-writes with exemplars, processors on for all tenants`, () => {
+            it(`${cloud}: metrics generator remote-writes with exemplars to each Prometheus replica, processors on for all tenants`, () => {
                 assert.strictEqual(at(values, "metricsGenerator.enabled"), true);
                 assert.deepStrictEqual(at(values, "metricsGenerator.config.storage.remote_write"), [
-                    { url: "http://kps-prometheus.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
+                    { url: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
+                    { url: "http://prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
                 ]);
                 assert.deepStrictEqual(at(values, "overrides.defaults.metrics_generator.processors"), PROCESSORS);
             });

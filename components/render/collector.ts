@@ -4,7 +4,7 @@
  *
  * - gateway (RELEASES.collector, both tiers): the sampling tier. OTLP in, then
  *   memory_limiter -> k8s_attributes -> tail_sampling -> batch, and out to Tempo (OTLP gRPC),
- *   Prometheus (remote write) and Loki (native OTLP at `/otlp`).
+ *   every Prometheus replica (remote write, one exporter each) and Loki (native OTLP at `/otlp`).
  * - loadbalancer (RELEASES.collectorLoadBalancer, prod only): what applications talk to in prod.
  *   Tail sampling needs every span of a trace on the same sampler, and prod runs several samplers,
  *   so this tier routes spans by trace ID (`load_balancing` exporter, DNS resolver on the samplers'
@@ -53,7 +53,8 @@ const SDK_EXPORT_DELAY_MS = 5_000;
 
 /**
  * Names of the components in the rendered configs. One OTLP receiver for gRPC 4317 and HTTP 4318
- * (`otlp` was not renamed: it serves both protocols).
+ * (`otlp` was not renamed: it serves both protocols). `prometheus(i)` names the remote-write exporter
+ * of Prometheus replica i (one per replica, see prometheusExporters).
  */
 export const COLLECTOR_COMPONENTS = {
     receiver: "otlp",
@@ -62,7 +63,7 @@ export const COLLECTOR_COMPONENTS = {
     tailSampling: "tail_sampling",
     batch: "batch",
     tempo: "otlp_grpc/tempo",
-    prometheus: "prometheus_remote_write",
+    prometheus: (replica: number) => `prometheus_remote_write/prometheus-${replica}`,
     loki: "otlp_http/loki",
     loadBalancing: "load_balancing",
     healthCheck: "health_check",
@@ -105,7 +106,7 @@ export function renderCollectorConfig(input: RenderInput): Record<string, unknow
             telemetry: selfTelemetry(),
             pipelines: {
                 traces: pipeline([C.memoryLimiter, C.k8sAttributes, C.tailSampling, C.batch], C.tempo),
-                metrics: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], C.prometheus),
+                metrics: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], ...Object.keys(prometheusExporters(input.tier))),
                 logs: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], C.loki),
             },
         },
@@ -127,7 +128,7 @@ export function renderCollectorConfig(input: RenderInput): Record<string, unknow
 export function renderCollectorLoadBalancerConfig(input: RenderInput): Record<string, unknown> {
     assertProd(input.tier);
     const e = endpoints(input.tier);
-    const exporters = backendExporters(input.tier);
+    const prometheus = prometheusExporters(input.tier);
     return {
         receivers: otlpReceiver(),
         processors: {
@@ -144,8 +145,8 @@ export function renderCollectorLoadBalancerConfig(input: RenderInput): Record<st
                 protocol: { otlp: { tls: { insecure: true } } },
                 resolver: { dns: { hostname: e.collectorSamplersHeadless, port: String(OTLP_GRPC_PORT) } },
             },
-            [C.prometheus]: exporters[C.prometheus],
-            [C.loki]: exporters[C.loki],
+            ...prometheus,
+            [C.loki]: lokiExporter(input.tier),
         },
         extensions: healthCheck(),
         service: {
@@ -153,7 +154,7 @@ export function renderCollectorLoadBalancerConfig(input: RenderInput): Record<st
             telemetry: selfTelemetry(),
             pipelines: {
                 traces: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], C.loadBalancing),
-                metrics: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], C.prometheus),
+                metrics: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], ...Object.keys(prometheus)),
                 logs: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], C.loki),
             },
         },
@@ -306,14 +307,27 @@ function batch(): Record<string, unknown> {
 
 /** The three backends, by their in-cluster endpoints (topology.ts). Plain HTTP/gRPC inside the cluster. */
 function backendExporters(tier: Tier): Record<string, Record<string, unknown>> {
-    const e = endpoints(tier);
     return {
-        [C.tempo]: { endpoint: e.tempoOtlpGrpc, tls: { insecure: true } },
-        // Needs Prometheus' remote-write receiver (kube-prometheus-stack enableRemoteWriteReceiver).
-        [C.prometheus]: { endpoint: e.prometheusRemoteWrite },
-        // Loki's native OTLP endpoint; the exporter appends /v1/logs. There is no loki exporter anymore.
-        [C.loki]: { endpoint: `${e.loki}/otlp` },
+        [C.tempo]: { endpoint: endpoints(tier).tempoOtlpGrpc, tls: { insecure: true } },
+        ...prometheusExporters(tier),
+        [C.loki]: lokiExporter(tier),
     };
+}
+
+/**
+ * One remote-write exporter per Prometheus replica, in ordinal order, keyed by component name. The
+ * replicas do not share data, so each must receive every sample (through the Service, each request
+ * would reach one replica only). Each exporter has its own sending queue and retries, so a replica
+ * that is down fills only its own queue while the others keep receiving. Needs the remote-write
+ * receiver (kube-prometheus-stack enableRemoteWriteReceiver).
+ */
+function prometheusExporters(tier: Tier): Record<string, Record<string, unknown>> {
+    return Object.fromEntries(endpoints(tier).prometheusRemoteWriteReplicas.map((endpoint, i) => [C.prometheus(i), { endpoint }]));
+}
+
+/** Loki's native OTLP endpoint; the exporter appends /v1/logs. There is no loki exporter anymore. */
+function lokiExporter(tier: Tier): Record<string, unknown> {
+    return { endpoint: `${endpoints(tier).loki}/otlp` };
 }
 
 /** Mandatory for the chart: its liveness and readiness probes GET :13133/. */
@@ -326,8 +340,8 @@ function selfTelemetry(): Record<string, unknown> {
     return { metrics: { readers: [{ pull: { exporter: { prometheus: { host: POD_IP, port: 8888 } } } }] } };
 }
 
-function pipeline(processors: readonly string[], exporter: string): Record<string, string[]> {
-    return { receivers: [C.receiver], processors: [...processors], exporters: [exporter] };
+function pipeline(processors: readonly string[], ...exporters: string[]): Record<string, string[]> {
+    return { receivers: [C.receiver], processors: [...processors], exporters };
 }
 
 function resources(r: Resources): Record<string, unknown> {

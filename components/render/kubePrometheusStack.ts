@@ -71,6 +71,16 @@ export const ALERTMANAGER_SECRET_FILES = {
  */
 export const EXEMPLARS_MAX_SIZE: Readonly<Record<Tier, number>> = { dev: 100_000, prod: 500_000 };
 
+/**
+ * `prometheusSpec.tsdb.outOfOrderTimeWindow` (chart default `0s`: out-of-order samples rejected).
+ * Several collector replicas (and Tempo's metrics-generator replicas) remote-write, each with its
+ * own batching and retries, so samples of one series can arrive slightly behind ones already
+ * written and would be dropped with "out of order sample". Prometheus accepts samples up to this
+ * far behind the newest sample of the TSDB head; 5m covers batch delays and a few retry rounds
+ * without keeping a large out-of-order head in memory.
+ */
+export const PROMETHEUS_OUT_OF_ORDER_TIME_WINDOW = "5m";
+
 // ---- values ----
 
 function resources(r: Resources): Record<string, unknown> {
@@ -182,7 +192,11 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
         /** Exemplars (trace IDs on samples) are still behind a feature flag in Prometheus 3.x. */
         enableFeatures: ["exemplar-storage"],
         exemplars: { maxSize: EXEMPLARS_MAX_SIZE[tier] },
-        /** Tempo's metrics generator and the collector push span/service-graph metrics here. */
+        tsdb: { outOfOrderTimeWindow: PROMETHEUS_OUT_OF_ORDER_TIME_WINDOW },
+        /**
+         * Tempo's metrics generator and the collector push span/service-graph metrics here, to every
+         * replica (topology endpoints().prometheusRemoteWriteReplicas).
+         */
         enableRemoteWriteReceiver: true,
         /** Attached to alerts (and anything leaving this Prometheus), so routing can tell clusters apart. */
         externalLabels: { cluster: input.cluster.name, environment: input.stack },
@@ -213,9 +227,10 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
         /**
          * `type: sts` renders a StatefulSet with one volume per replica. The chart's default `pvc`
          * type shares one ReadWriteOnce claim across a Deployment, which cannot attach on a second
-         * node and deadlocks rolling updates. Each replica keeps its own SQLite database, so logins
-         * and UI edits are per replica until Grafana gets a shared database (datasources and
-         * dashboards are provisioned into every replica).
+         * node and deadlocks rolling updates. The volume holds Grafana's SQLite database, which is
+         * per replica: several replicas behind one Service would log users out at random, so SIZING
+         * runs one replica in every tier (and wantsPdb then renders no Grafana PDB) until Grafana
+         * gets a shared database.
          */
         persistence: { enabled: true, type: "sts", size: storageOf(size.grafana, "grafana") },
         /** The volume is already group-owned via the pod's fsGroup (472); skips a root init container. */

@@ -2,7 +2,7 @@
  * Helm values for Tempo. dev runs the single-binary `tempo` chart; prod runs `tempo-distributed`
  * 2.x (see TEMPO_PROD_MODE_RATIONALE). Both write traces to the cluster's object-storage bucket
  * through workload identity, accept OTLP from the collector gateway, and run the metrics generator
- * (service graphs + span metrics) remote-writing to Prometheus.
+ * (service graphs + span metrics) remote-writing to every Prometheus replica.
  *
  * Service names follow topology.ts: fullnameOverride = RELEASES.tempo, so dev exposes `tempo`
  * (3200 HTTP, 4317/4318 OTLP) and prod `tempo-query-frontend` (3200) and `tempo-distributor`
@@ -78,9 +78,12 @@ function serviceAccount(input: RenderInput): Record<string, unknown> {
     return { create: true, name: id.serviceAccount, annotations: { ...id.annotations } };
 }
 
-/** Metrics-generator remote write. Exemplars link span-metric samples to their traces in Grafana. */
+/**
+ * Metrics-generator remote write, one entry per Prometheus replica: the replicas do not share data,
+ * so each needs every sample. Exemplars link span-metric samples to their traces in Grafana.
+ */
 function remoteWrite(input: RenderInput): Array<Record<string, unknown>> {
-    return [{ url: endpoints(input.tier).prometheusRemoteWrite, send_exemplars: true }];
+    return endpoints(input.tier).prometheusRemoteWriteReplicas.map(url => ({ url, send_exemplars: true }));
 }
 
 /**
