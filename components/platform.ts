@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import type { WorkloadKey } from "./defaults";
+import type { BucketKey } from "./retention";
 import type { Cloud } from "./render/types";
 
 export interface WorkloadIdentityOutputs {
@@ -32,6 +33,15 @@ export interface ClusterPlatformOutputs {
         readonly buckets: { readonly lokiChunks: pulumi.Output<string>; readonly lokiRuler: pulumi.Output<string>; readonly tempo: pulumi.Output<string> };
     };
     readonly identities: Readonly<Record<WorkloadKey, WorkloadIdentityOutputs>>;
+}
+
+/** The storage facts of a platform, from its bucket components (each exposing `bucketName`). */
+export function storageOutputs(type: "s3" | "gcs", region: string,
+    buckets: Readonly<Record<BucketKey, { readonly bucketName: pulumi.Output<string> }>>): ClusterPlatformOutputs["storage"] {
+    return {
+        type, region,
+        buckets: { lokiChunks: buckets.lokiChunks.bucketName, lokiRuler: buckets.lokiRuler.bucketName, tempo: buckets.tempo.bucketName },
+    };
 }
 
 /** Options shared by the data-bearing children of a platform: protection in prod. */

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Alias, Key } from "@pulumi/aws/kms";
 import { BUCKET_KEYS, BucketKey, bucketExpirationDays, bucketSuffix } from "../retention";
 import { NETWORK, WORKLOADS, WorkloadKey } from "../defaults";
-import { ClusterPlatformOutputs, dataProtection, WorkloadIdentityOutputs } from "../platform";
+import { ClusterPlatformOutputs, dataProtection, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { AwsClusterConfig } from "../../stacks/schema";
 import { Bucket } from "./bucket";
 import { EksCluster } from "./eksCluster";
@@ -49,11 +49,7 @@ export class AwsClusterPlatform extends pulumi.ComponentResource implements Clus
         this.nodes = built.eks.nodeGroup;
         this.volumesReady = built.eks.storageReady;
         this.kmsKeyArn = built.key.arn;
-        this.storage = {
-            type: "s3",
-            region: args.cluster.region,
-            buckets: { lokiChunks: built.buckets.lokiChunks.bucketName, lokiRuler: built.buckets.lokiRuler.bucketName, tempo: built.buckets.tempo.bucketName },
-        };
+        this.storage = storageOutputs("s3", args.cluster.region, built.buckets);
         this.identities = built.identities;
         this.registerOutputs({ clusterName: built.eks.clusterName, kmsKeyArn: this.kmsKeyArn, buckets: this.storage.buckets });
     }

@@ -8,7 +8,7 @@ import { CryptoKeyIAMMember } from "@pulumi/gcp/kms";
 import { getProjectServiceAccountOutput } from "@pulumi/gcp/storage";
 import { BUCKET_KEYS, BucketKey, bucketExpirationDays, bucketSuffix } from "../retention";
 import { WORKLOADS, WorkloadKey } from "../defaults";
-import { ClusterPlatformOutputs, WorkloadIdentityOutputs } from "../platform";
+import { ClusterPlatformOutputs, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { GcpClusterConfig } from "../../stacks/schema";
 import { Bucket } from "./bucket";
 import { GkeCluster, serviceAccountId } from "./gkeCluster";
@@ -48,11 +48,7 @@ export class GcpClusterPlatform extends pulumi.ComponentResource implements Clus
         this.region = args.cluster.region;
         this.kubernetesProvider = built.gke.kubernetesProvider;
         this.nodes = built.gke.nodePool;
-        this.storage = {
-            type: "gcs",
-            region: args.cluster.region,
-            buckets: { lokiChunks: built.buckets.lokiChunks.bucketName, lokiRuler: built.buckets.lokiRuler.bucketName, tempo: built.buckets.tempo.bucketName },
-        };
+        this.storage = storageOutputs("gcs", args.cluster.region, built.buckets);
         this.identities = built.identities;
         this.registerOutputs({ clusterName: built.gke.clusterName, buckets: this.storage.buckets });
     }

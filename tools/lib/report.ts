@@ -8,18 +8,8 @@ import { retentionOf } from "../../stacks/program";
 import { bucketExpirationDays } from "../../components/retention";
 import { DEFAULT_SECONDS, TYPICAL_SECONDS } from "../../components/durations";
 
-export interface PlanResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly custom: boolean;
-    readonly parent: string;
-    readonly dependencies: string[];
-    readonly protect: boolean;
-    readonly retainOnDelete: boolean;
-    readonly provider: string;
-    readonly inputs: Record<string, unknown>;
-}
+/** A resource as plan.json shows it: the captured record without the raw (unredacted) inputs. */
+export type PlanResource = Pick<ResourceRecord, "urn" | "type" | "name" | "custom" | "parent" | "dependencies" | "protect" | "retainOnDelete" | "provider" | "inputs">;
 
 export function planOf(stack: string, records: readonly ResourceRecord[]) {
     const resources: PlanResource[] = [...records]
