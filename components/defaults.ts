@@ -13,7 +13,7 @@ export const RETENTION_BOUNDS = {
 
 /** Trace sampling. Errors and slow traces are always kept; `percentage` applies to the rest. */
 export const SAMPLING = {
-    /** Percentage of ordinary traces kept: greater than 0, at most 100. */
+    /** Percentage of ordinary traces kept: 0.01 to 100. */
     percentage: { min: 0.01, max: 100 },
     /** A trace slower than this is always kept. Defaults to 2s; allowed 100ms to 60s. */
     latencyThreshold: { default: "2s", min: "100ms", max: "60s" },
@@ -55,6 +55,9 @@ export const GKE_RELEASE_CHANNEL_DEFAULT = "REGULAR";
  */
 export const LIFECYCLE_MARGIN_DAYS = 1;
 
+/** Days a scheduled KMS key deletion waits (the maximum, 30, in prod). */
+export const KMS_DELETION_WINDOW_DAYS = { dev: 7, prod: 30 } as const;
+
 /** Incomplete multipart uploads are aborted after this many days on every S3 bucket. */
 export const ABORT_MULTIPART_DAYS = 1;
 
@@ -69,7 +72,12 @@ export const WORKLOADS = {
 } as const;
 export type WorkloadKey = keyof typeof WORKLOADS;
 
-/** The tags/labels put on every cloud resource that takes them. */
+/** The tags every AWS resource of a stack gets (the AWS provider's defaultTags). */
+export function stackTags(stack: string): Record<string, string> {
+    return { "managed-by": "pulumi", "pulumi-project": "observability", "pulumi-stack": stack };
+}
+
+/** The tags/labels put on every cloud resource of one cluster that takes them. */
 export function commonTags(stack: string, cluster: string): Record<string, string> {
-    return { "managed-by": "pulumi", "pulumi-project": "observability", "pulumi-stack": stack, "obs-cluster": cluster };
+    return { ...stackTags(stack), "obs-cluster": cluster };
 }

@@ -79,7 +79,9 @@ function show(value: unknown): string {
 export function formatIssue(iss: z.core.$ZodIssue): string {
     const input = (iss as { input?: unknown }).input;
     if (iss.code === "unrecognized_keys") {
-        return `${keyOf([...iss.path, iss.keys[0]!])}: unknown key; ${iss.message}`;
+        // At the top level, the secrets are keys too (validated separately, below).
+        const message = iss.path.length === 0 ? `allowed keys are ${[...CONFIG_KEYS, ...SECRETS.map(s => s.key)].join(", ")}` : iss.message;
+        return `${keyOf([...iss.path, iss.keys[0]!])}: unknown key; ${message}`;
     }
     if (iss.code === "invalid_union" && "discriminator" in iss && typeof iss.discriminator === "string") {
         // zod reports the discriminator's own path, with the whole object as input.
@@ -95,7 +97,7 @@ export function formatIssue(iss: z.core.$ZodIssue): string {
 
 // ---- validation (pure) ----
 
-/** Validates raw config. Throws one ConfigError for the first problem, in document order. */
+/** Validates raw config. Throws one ConfigError for the first problem, in schema order. */
 export function parseEnvironment(raw: RawConfig): Environment {
     const secretKeys = new Set(SECRETS.map(s => s.key));
     const plain: Record<string, unknown> = {};

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider";
 import { AwsClusterPlatform } from "../components/aws/platform";
-import { commonTags } from "../components/defaults";
+import { commonTags, stackTags } from "../components/defaults";
 import { parseDuration } from "../components/duration";
 import { GcpClusterPlatform } from "../components/gcp/platform";
 import { ObservabilityStack } from "../components/k8s/observabilityStack";
@@ -45,7 +45,7 @@ class CloudProviders {
             if (!this.aws.has(name)) {
                 this.aws.set(name, new AwsProvider(name, {
                     region: cluster.region,
-                    defaultTags: { tags: { "managed-by": "pulumi", "pulumi-project": "observability", "pulumi-stack": this.stack } },
+                    defaultTags: { tags: stackTags(this.stack) },
                 }));
             }
             return this.aws.get(name)!;

@@ -53,8 +53,10 @@ function obj<S extends z.ZodRawShape>(shape: S, what = "an object") {
 // ---- clusters ----
 
 const CLUSTER_NAME = text(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/,
-    "3 to 20 characters of lowercase letters, digits and '-', starting with a letter");
-const K8S_VERSION = oneOf(KUBERNETES_VERSIONS);
+    "3 to 20 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit");
+const K8S_VERSION = z.enum(KUBERNETES_VERSIONS, {
+    error: iss => `one of ${KUBERNETES_VERSIONS.map(v => JSON.stringify(v)).join(", ")}${typeof iss.input === "number" ? " (quote the version in YAML: \"1.34\", not 1.34)" : ""}`,
+});
 
 function nodePool(machineType: z.ZodString) {
     return obj({
@@ -78,11 +80,13 @@ const AwsCluster = obj({
     region: text(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region like \"eu-west-1\""),
     kubernetesVersion: K8S_VERSION,
     nodePool: nodePool(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like \"m6i.xlarge\"")),
-    /** Use an existing VPC instead of creating one. */
+    /** Use an existing VPC (the one these subnets are in) instead of creating one. */
     network: obj({
-        vpcId: text(/^vpc-[0-9a-f]{8,17}$/, "a VPC id like \"vpc-0abc12345def67890\""),
         privateSubnetIds: z.array(text(/^subnet-[0-9a-f]{8,17}$/, "a subnet id like \"subnet-0abc12345def67890\""),
-            { error: "a list of subnet ids" }).min(2, { error: "at least 2 private subnets in different AZs" }),
+            { error: "a list of subnet ids" }).min(2, { error: "at least 2 private subnets in different AZs" })
+            .superRefine((ids, ctx) => ids.forEach((id, i) => {
+                if (ids.indexOf(id) !== i) ctx.addIssue({ code: "custom", path: [i], input: id, message: "a subnet id not listed before" });
+            })),
     }).optional(),
     /** IAM principals granted cluster-admin through EKS access entries. */
     admins: z.array(AWS_ROLE_OR_USER_ARN, { error: "a list of IAM role or user ARNs" }).default([]),
@@ -101,12 +105,15 @@ const GcpCluster = obj({
         "a Cloud KMS key name like \"projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k\"").optional(),
 }, "a GCP cluster");
 
-const Cluster = z.discriminatedUnion("cloud", [AwsCluster, GcpCluster], { error: "one of \"aws\", \"gcp\"" });
+const Cluster = z.discriminatedUnion("cloud", [AwsCluster, GcpCluster], {
+    error: iss => iss.code === "invalid_union" ? "one of \"aws\", \"gcp\"" : "a cluster object with cloud \"aws\" or \"gcp\"",
+});
 
 // ---- environment ----
 
 const SEVERITIES = ["critical", "warning", "info"] as const;
 const SLACK_CHANNEL = text(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel like \"#obs-alerts\"");
+const PERCENTAGE = `a number from ${SAMPLING.percentage.min} to ${SAMPLING.percentage.max}`;
 const CHART_VERSION = text(/^\d+\.\d+\.\d+$/, "an exact chart version like \"1.2.3\"");
 
 export const EnvironmentSchema = obj({
@@ -128,9 +135,7 @@ export const EnvironmentSchema = obj({
         traces: duration(RETENTION_BOUNDS.traces.min, RETENTION_BOUNDS.traces.max),
     }),
     sampling: obj({
-        percentage: z.number({ error: "a number greater than 0 and at most 100" })
-            .min(SAMPLING.percentage.min, { error: "a number greater than 0 and at most 100" })
-            .max(SAMPLING.percentage.max, { error: "a number greater than 0 and at most 100" }),
+        percentage: z.number({ error: PERCENTAGE }).min(SAMPLING.percentage.min, { error: PERCENTAGE }).max(SAMPLING.percentage.max, { error: PERCENTAGE }),
         latencyThreshold: duration(SAMPLING.latencyThreshold.min, SAMPLING.latencyThreshold.max)
             .default(SAMPLING.latencyThreshold.default),
     }),

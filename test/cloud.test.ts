@@ -17,7 +17,7 @@ const EKS_PLATFORM_PROD = {
     "aws:ec2/routeTable:RouteTable": 4, "aws:ec2/routeTableAssociation:RouteTableAssociation": 6, "aws:ec2/subnet:Subnet": 6, "aws:ec2/vpc:Vpc": 1,
     "aws:eks/accessEntry:AccessEntry": 1, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1, "aws:eks/addon:Addon": 1,
     "aws:eks/cluster:Cluster": 1, "aws:eks/nodeGroup:NodeGroup": 1, "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
-    "aws:iam/role:Role": 5, "aws:iam/rolePolicy:RolePolicy": 2, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5,
+    "aws:iam/role:Role": 5, "aws:iam/rolePolicy:RolePolicy": 3, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5,
     "aws:kms/alias:Alias": 1, "aws:kms/key:Key": 1, "aws:s3/bucket:Bucket": 3,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,
     "aws:s3/bucketPolicy:BucketPolicy": 3, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
@@ -59,7 +59,7 @@ describe("cloud layer", () => {
 
         it("an existing VPC replaces the network component", async () => {
             const config = validConfig();
-            config.clusters[1].network = { vpcId: "vpc-0abc12345def67890", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"] };
+            config.clusters[1].network = { privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"] };
             const { records } = await runConfig(config, VALID_SECRET_KEYS);
             assert.strictEqual(byType(records, "obs:aws:Network").length, 0);
             assert.deepStrictEqual(one(records, "aws:eks/cluster:Cluster", "dev-eks").inputs.vpcConfig,
@@ -107,8 +107,8 @@ describe("cloud layer", () => {
             assert.strictEqual(key.inputs.enableKeyRotation, true);
             for (const b of buckets) {
                 const sse = one(records, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${b}-sse`);
-                assert.deepStrictEqual(sse.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: sse.rawInputs.rules && (sse.inputs.rules as any)[0].applyServerSideEncryptionByDefault.kmsMasterKeyId }, bucketKeyEnabled: true }]);
-                assert.match((sse.inputs.rules as any)[0].applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:eu-west-1:\d{12}:key\//);
+                assert.match(String(key.outputs.arn), /^arn:aws:kms:eu-west-1:\d{12}:key\//);
+                assert.deepStrictEqual(sse.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.outputs.arn }, bucketKeyEnabled: true }]);
                 assert.ok(sse.dependencies.includes(key.urn), `${b} SSE depends on the key`);
             }
         });
@@ -201,6 +201,31 @@ describe("cloud layer", () => {
             assert.deepStrictEqual(ng.ignoreChanges, ["scalingConfig.desiredSize"]);
         });
 
+        it("the EBS CSI driver may use the cluster key for the encrypted gp3 default StorageClass", async () => {
+            const { records } = await runStack("prod");
+            const keyArn = one(records, "aws:kms/key:Key", "prod-eks-data").outputs.arn;
+            const policy = json(one(records, "aws:iam/rolePolicy:RolePolicy", "prod-eks-ebs-csi-access").inputs.policy);
+            assert.deepStrictEqual(policy.Statement.map((s: any) => [s.Action, s.Resource, s.Condition]), [
+                [["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], keyArn, { Bool: { "kms:GrantIsForAWSResource": "true" } }],
+                [["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], keyArn, undefined],
+            ]);
+            const trust = json(one(records, "aws:iam/role:Role", "prod-eks-ebs-csi").inputs.assumeRolePolicy);
+            assert.strictEqual(Object.values(trust.Statement[0].Condition.StringEquals)[0], "system:serviceaccount:kube-system:ebs-csi-controller-sa");
+            const sc = one(records, "kubernetes:storage.k8s.io/v1:StorageClass", "prod-eks-gp3").inputs as any;
+            assert.deepStrictEqual([sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"], sc.provisioner, sc.parameters, sc.reclaimPolicy],
+                ["true", "ebs.csi.aws.com", { type: "gp3", encrypted: "true", kmsKeyId: keyArn }, "Retain"]);
+        });
+
+        it("nodes wait for egress: the NAT routes (EKS) and Cloud NAT (GKE)", async () => {
+            const { records } = await runStack("prod");
+            const ng = one(records, "aws:eks/nodeGroup:NodeGroup", "prod-eks-nodes");
+            const routes = byType(records, "aws:ec2/route:Route").filter(r => r.name.startsWith("prod-eks-net-private-"));
+            assert.strictEqual(routes.length, 3);
+            for (const r of routes) assert.ok(ng.dependencies.includes(r.urn), r.name);
+            const pool = one(records, "gcp:container/nodePool:NodePool", "prod-gke-nodes");
+            assert.ok(pool.dependencies.includes(one(records, "gcp:compute/routerNat:RouterNat", "prod-gke-net-nat").urn));
+        });
+
         it("nodes and the control plane wait for their IAM policy attachments, not just the roles", async () => {
             const { records } = await runStack("prod");
             const attachments = (role: string) => byType(records, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
@@ -224,6 +249,7 @@ describe("cloud layer", () => {
                 assert.strictEqual(bucket(n).location, "EUROPE-WEST1");
                 assert.deepStrictEqual(bucket(n).versioning, { enabled: false });
                 assert.strictEqual(bucket(n).encryption, undefined, "no CMEK configured");
+                assert.deepStrictEqual(bucket(n).softDeletePolicy, { retentionDurationSeconds: 0 }, "deleted objects do not outlive retention");
             }
             assert.deepStrictEqual(bucket("dev-gke-loki-chunks").lifecycleRules, [{ action: { type: "Delete" }, condition: { age: 4 } }]);
             assert.deepStrictEqual(bucket("dev-gke-tempo").lifecycleRules, [{ action: { type: "Delete" }, condition: { age: 2 } }]);

@@ -13,14 +13,18 @@ const CASES: Case[] = [
     { title: "missing tier", mutate: c => { delete c.tier; }, error: `observability:tier: missing; expected one of "dev", "prod"` },
     { title: "unknown tier", mutate: c => { c.tier = "staging"; }, error: `observability:tier: got "staging"; expected one of "dev", "prod"` },
     { title: "unknown top-level key", mutate: c => { c.retenton = { logs: "3d" }; },
-        error: "observability:retenton: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts" },
+        error: "observability:retenton: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts, slackWebhookUrl, pagerdutyRoutingKey" },
     { title: "missing clusters", mutate: c => { delete c.clusters; }, error: "observability:clusters: missing; expected a list of clusters" },
     { title: "clusters not a list", mutate: c => { c.clusters = "dev-gke"; }, error: `observability:clusters: got "dev-gke"; expected a list of clusters` },
     { title: "no clusters", mutate: c => { c.clusters = []; }, error: "observability:clusters: got []; expected at least one cluster" },
     { title: "unknown cloud", mutate: c => { c.clusters[0].cloud = "azure"; }, error: `observability:clusters[0].cloud: got "azure"; expected one of "aws", "gcp"` },
     { title: "missing cloud", mutate: c => { delete c.clusters[1].cloud; }, error: `observability:clusters[1].cloud: missing; expected one of "aws", "gcp"` },
     { title: "bad cluster name", mutate: c => { c.clusters[0].name = "Dev_GKE"; },
-        error: `observability:clusters[0].name: got "Dev_GKE"; expected 3 to 20 characters of lowercase letters, digits and '-', starting with a letter` },
+        error: `observability:clusters[0].name: got "Dev_GKE"; expected 3 to 20 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit` },
+    { title: "cluster name ending with '-'", mutate: c => { c.clusters[0].name = "dev-gke-"; },
+        error: `observability:clusters[0].name: got "dev-gke-"; expected 3 to 20 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit` },
+    { title: "cluster not an object", mutate: c => { c.clusters[1] = "dev-eks"; },
+        error: `observability:clusters[1]: got "dev-eks"; expected a cluster object with cloud "aws" or "gcp"` },
     { title: "duplicate cluster names", mutate: c => { c.clusters[1].name = "dev-gke"; },
         error: `observability:clusters[1].name: got "dev-gke"; expected a name no other cluster of this stack uses` },
     { title: "GCP cluster without project", mutate: c => { delete c.clusters[0].project; },
@@ -32,7 +36,7 @@ const CASES: Case[] = [
     { title: "unsupported Kubernetes version", mutate: c => { c.clusters[0].kubernetesVersion = "1.20"; },
         error: `observability:clusters[0].kubernetesVersion: got "1.20"; expected one of "1.32", "1.33", "1.34", "1.35"` },
     { title: "Kubernetes version as a number", mutate: c => { c.clusters[0].kubernetesVersion = 1.34; },
-        error: `observability:clusters[0].kubernetesVersion: got 1.34; expected one of "1.32", "1.33", "1.34", "1.35"` },
+        error: `observability:clusters[0].kubernetesVersion: got 1.34; expected one of "1.32", "1.33", "1.34", "1.35" (quote the version in YAML: "1.34", not 1.34)` },
     { title: "node pool min 0", mutate: c => { c.clusters[0].nodePool.min = 0; },
         error: "observability:clusters[0].nodePool.min: got 0; expected an integer from 1 to 100" },
     { title: "node pool max below min", mutate: c => { c.clusters[1].nodePool.min = 4; c.clusters[1].nodePool.max = 2; },
@@ -58,11 +62,15 @@ const CASES: Case[] = [
     { title: "retention not an object", mutate: c => { c.retention = "7d"; },
         error: `observability:retention: got "7d"; expected an object with keys metrics, logs, traces` },
     { title: "sampling 0 %", mutate: c => { c.sampling.percentage = 0; },
-        error: "observability:sampling.percentage: got 0; expected a number greater than 0 and at most 100" },
+        error: "observability:sampling.percentage: got 0; expected a number from 0.01 to 100" },
     { title: "sampling above 100 %", mutate: c => { c.sampling.percentage = 150; },
-        error: "observability:sampling.percentage: got 150; expected a number greater than 0 and at most 100" },
+        error: "observability:sampling.percentage: got 150; expected a number from 0.01 to 100" },
+    { title: "sampling below 0.01 %", mutate: c => { c.sampling.percentage = 0.005; },
+        error: "observability:sampling.percentage: got 0.005; expected a number from 0.01 to 100" },
+    { title: "misspelt secret key", mutate: c => { c.slackWebhookURL = c.slackWebhookUrl; }, secretKeys: ["slackWebhookUrl", "slackWebhookURL"],
+        error: "observability:slackWebhookURL: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts, slackWebhookUrl, pagerdutyRoutingKey" },
     { title: "sampling as a string", mutate: c => { c.sampling.percentage = "10%"; },
-        error: `observability:sampling.percentage: got "10%"; expected a number greater than 0 and at most 100` },
+        error: `observability:sampling.percentage: got "10%"; expected a number from 0.01 to 100` },
     { title: "latency threshold too short", mutate: c => { c.sampling.latencyThreshold = "10ms"; },
         error: `observability:sampling.latencyThreshold: got "10ms"; expected a duration like "60s" from 100ms to 1m` },
     { title: "scrape interval outside 15–30 s", mutate: c => { c.scrapeInterval = "60s"; },
@@ -79,8 +87,10 @@ const CASES: Case[] = [
         error: "observability:charts.promtail: unknown key; allowed keys are prometheusOperatorCrds, kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy" },
     { title: "bad admin ARN", mutate: c => { c.clusters[1].admins = ["admin"]; },
         error: `observability:clusters[1].admins[0]: got "admin"; expected an IAM role or user ARN like "arn:aws:iam::123456789012:role/platform-admin"` },
-    { title: "existing VPC with one subnet", mutate: c => { c.clusters[1].network = { vpcId: "vpc-0abc12345def67890", privateSubnetIds: ["subnet-0abc12345def67890"] }; },
+    { title: "existing VPC with one subnet", mutate: c => { c.clusters[1].network = { privateSubnetIds: ["subnet-0abc12345def67890"] }; },
         error: `observability:clusters[1].network.privateSubnetIds: got ["subnet-0abc12345def67890"]; expected at least 2 private subnets in different AZs` },
+    { title: "existing VPC with a repeated subnet", mutate: c => { c.clusters[1].network = { privateSubnetIds: ["subnet-0abc12345def67890", "subnet-0abc12345def67890"] }; },
+        error: `observability:clusters[1].network.privateSubnetIds[1]: got "subnet-0abc12345def67890"; expected a subnet id not listed before` },
     { title: "bad CMEK key name", mutate: c => { c.clusters[0].cmekKeyName = "my-key"; },
         error: `observability:clusters[0].cmekKeyName: got "my-key"; expected a Cloud KMS key name like "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"` },
     { title: "unknown release channel", mutate: c => { c.clusters[0].releaseChannel = "BETA"; },
@@ -127,6 +137,19 @@ describe("environment config: invalid input", () => {
         await assert.rejects(runConfig(config, VALID_SECRET_KEYS), ConfigError);
         const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
         assert.strictEqual(monitor.resources.size, 0);
+    });
+
+    it("a stack file that is not valid YAML is one line, not a parser trace", async () => {
+        const fs = await import("fs");
+        const os = await import("os");
+        const path = await import("path");
+        const { readStackFile, StackFileError } = await import("../tools/lib/stack-file");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-stack-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config:\n  observability:tier: dev\n  observability:tier: prod\n");
+        assert.throws(() => readStackFile("broken", dir), (e: Error) => e instanceof StackFileError &&
+            /^Pulumi\.broken\.yaml is not valid YAML: Map keys must be unique/.test(e.message) && !e.message.includes("\n"));
+        assert.throws(() => readStackFile("absent", dir), { message: "no stack file Pulumi.absent.yaml; stacks here: broken" });
+        fs.rmSync(dir, { recursive: true });
     });
 
     it("is a RunError, so the Pulumi CLI prints the message without a stack trace", async () => {

@@ -43,8 +43,8 @@ describe("observability stack per cluster", () => {
                         assert.deepStrictEqual([r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.createNamespace], [true, true, false]);
                     }
                     const crds = one(records, CHART_V4, `${cluster}-obs-prometheus-crds`);
-                    assert.deepStrictEqual([crds.inputs.chart, crds.inputs.version, crds.inputs.namespace, crds.retainOnDelete],
-                        ["prometheus-operator-crds", CHARTS.prometheusOperatorCrds.version, "monitoring", true]);
+                    assert.deepStrictEqual([crds.inputs.chart, crds.inputs.version, crds.inputs.namespace, crds.retainOnDelete, crds.transforms],
+                        ["prometheus-operator-crds", CHARTS.prometheusOperatorCrds.version, "monitoring", true, 1]);
                 }
             });
 
@@ -193,6 +193,12 @@ describe("observability stack per cluster", () => {
             assert.strictEqual(mine.length, 7);
             for (const r of mine) assert.ok(r.provider.includes(`pulumi:providers:kubernetes::${cluster}-k8s`), r.name);
         }
+    });
+
+    it("the CRDs' transform retains every child the engine creates under the chart", async () => {
+        const { retainOnDelete } = await import("../components/k8s/prometheusCrds");
+        const out = await retainOnDelete({ custom: true, type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", name: "x", props: { a: 1 }, opts: { protect: false } });
+        assert.deepStrictEqual(out, { props: { a: 1 }, opts: { protect: false, retainOnDelete: true } });
     });
 
     it("a chart version override from config reaches the release", async () => {

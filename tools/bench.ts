@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: wall time and peak memory of what users wait for, on this machine.
- *  - the offline preview of every committed stack (transpile-only, as `pulumi up` runs the program);
+ *  - the offline preview of every committed stack, exactly as `npm run preview:offline` runs it;
  *  - the same preview with ts-node type-checking, i.e. what every `pulumi up` would cost without
  *    `noCheck` in tsconfig.json (the decision this measures);
  *  - the type-check gate (`tsc --noEmit`).
@@ -46,7 +46,7 @@ function main() {
     const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, check: { type: "boolean", default: false } } });
     const runs = Number(values.runs);
     const node = process.execPath;
-    const preview = (stack: string) => [node, "-r", "ts-node/register/transpile-only", "tools/preview-offline.ts", "--stack", stack, "--quiet", "--out", "out/bench"];
+    const preview = (stack: string) => [node, "-r", "./tools/lib/register.js", "tools/preview-offline.ts", "--stack", stack, "--quiet", "--out", "out/bench"];
     const results: Measure[] = [];
     for (const stack of availableStacks()) results.push(measure(`preview:offline ${stack} (transpile-only)`, preview(stack), runs));
     results.push(measure("preview:offline prod with ts-node type-checking", [node, "-r", "ts-node/register", "tools/preview-offline.ts", "--stack", "prod", "--quiet", "--out", "out/bench"],

@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     const written = writeClusterFiles(outDir, result.records);
     const tree = renderTree(stack, result.records);
     console.log(args.quiet ? tree.split("\n")[0] : tree);
-    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md, ${written} files per cluster`);
+    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md and ${written} files under <cluster>/`);
     return 0;
 }
 

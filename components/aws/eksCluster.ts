@@ -11,7 +11,7 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { StorageClass } from "@pulumi/kubernetes/storage/v1";
 import { eksKubeconfig } from "../kubeconfig";
 import { dataProtection } from "../platform";
-import { serviceTrustPolicy } from "./policies";
+import { ebsCsiKmsPolicy, serviceTrustPolicy } from "./policies";
 import { WorkloadRole } from "./workloadRole";
 
 const MANAGED = "arn:aws:iam::aws:policy";
@@ -29,6 +29,8 @@ export interface EksClusterArgs {
     readonly kubernetesVersion: string;
     readonly region: string;
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** What gives the private subnets egress (NAT routes): nodes cannot join without it. Empty for an existing VPC. */
+    readonly egress: readonly pulumi.Resource[];
     readonly nodePool: { readonly machineType: string; readonly min: number; readonly max: number; readonly diskSizeGb: number };
     /** IAM role/user ARNs given cluster-admin through access entries. */
     readonly admins: readonly string[];
@@ -112,7 +114,7 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
     }, {
         parent,
         // The node-role policies must be attached before nodes try to join.
-        dependsOn: nodePolicies,
+        dependsOn: [...nodePolicies, ...args.egress],
         // The cluster autoscaler owns the desired size once the group exists.
         ignoreChanges: ["scalingConfig.desiredSize"],
     });
@@ -126,7 +128,10 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
 
     const ebsRole = new WorkloadRole(`${name}-ebs-csi`, {
         oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount,
-        managedPolicyArns: [EBS_CSI.policy], tags,
+        managedPolicyArns: [EBS_CSI.policy],
+        // The gp3 StorageClass encrypts volumes with the cluster's key.
+        policy: pulumi.output(args.kmsKeyArn).apply(ebsCsiKmsPolicy),
+        tags,
     }, o);
     const csi = new Addon(`${name}-ebs-csi`, {
         clusterName: cluster.name, addonName: "aws-ebs-csi-driver", serviceAccountRoleArn: ebsRole.roleArn,

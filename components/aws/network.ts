@@ -31,12 +31,15 @@ export function subnetCidrs(cidr: string, azIndex: number): { readonly private: 
 export class Network extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     public readonly privateSubnetIds: pulumi.Output<string>[];
+    /** The private subnets' default routes through NAT: nodes need them to join the cluster. */
+    public readonly egress: pulumi.Resource[];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("obs:aws:Network", name, {}, opts);
         const built = createNetwork(this, name, args);
         this.vpcId = built.vpcId;
         this.privateSubnetIds = built.privateSubnetIds;
+        this.egress = built.egress;
         this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
     }
 }
@@ -54,6 +57,7 @@ function createNetwork(parent: pulumi.Resource, name: string, args: NetworkArgs)
 
     const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
     const privateSubnetIds: pulumi.Output<string>[] = [];
+    const egress: pulumi.Resource[] = [];
     let nat: NatGateway | undefined;
     for (let i = 0; i < args.azCount; i++) {
         const cidrs = subnetCidrs(args.cidr, i);
@@ -75,9 +79,11 @@ function createNetwork(parent: pulumi.Resource, name: string, args: NetworkArgs)
             tags: tags({ ...clusterTag, "kubernetes.io/role/internal-elb": "1" }, `private-${i}`),
         }, o);
         const rt = new RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, tags: tags({}, `private-${i}`) }, o);
-        new Route(`${name}-private-${i}-default`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat!.id }, o);
-        new RouteTableAssociation(`${name}-private-${i}`, { subnetId: priv.id, routeTableId: rt.id }, o);
+        egress.push(
+            new Route(`${name}-private-${i}-default`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat!.id }, o),
+            new RouteTableAssociation(`${name}-private-${i}`, { subnetId: priv.id, routeTableId: rt.id }, o),
+        );
         privateSubnetIds.push(priv.id);
     }
-    return { vpcId: vpc.id, privateSubnetIds };
+    return { vpcId: vpc.id, privateSubnetIds, egress };
 }

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Alias, Key } from "@pulumi/aws/kms";
 import { BUCKET_KEYS, BucketKey, bucketExpirationDays, bucketSuffix } from "../retention";
-import { NETWORK, WORKLOADS, WorkloadKey } from "../defaults";
+import { KMS_DELETION_WINDOW_DAYS, NETWORK, WORKLOADS, WorkloadKey } from "../defaults";
 import { ClusterPlatformOutputs, dataProtection, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { AwsClusterConfig } from "../../stacks/schema";
 import { Bucket } from "./bucket";
@@ -65,19 +65,20 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
     const key = new Key(`${name}-data`, {
         description: `Observability data of cluster ${cluster.name}: S3 objects and Kubernetes Secrets`,
         enableKeyRotation: true,
-        deletionWindowInDays: prod ? 30 : 7,
+        deletionWindowInDays: KMS_DELETION_WINDOW_DAYS[tier],
         tags,
     }, { parent, ...dataProtection(prod) });
     new Alias(`${name}-data`, { name: `alias/${name}-observability`, targetKeyId: key.keyId }, o);
 
-    const subnetIds = cluster.network
-        ? cluster.network.privateSubnetIds
+    const network = cluster.network
+        ? { privateSubnetIds: cluster.network.privateSubnetIds, egress: [] }
         : new Network(`${name}-net`, {
             cidr: NETWORK.awsVpcCidr, azCount: NETWORK.awsAzCount[tier], highlyAvailableNat: prod, clusterName: cluster.name, tags,
-        }, o).privateSubnetIds;
+        }, o);
 
     const eks = new EksCluster(cluster.name, {
-        kubernetesVersion: cluster.kubernetesVersion, region: cluster.region, subnetIds, nodePool: cluster.nodePool,
+        kubernetesVersion: cluster.kubernetesVersion, region: cluster.region,
+        subnetIds: network.privateSubnetIds, egress: network.egress, nodePool: cluster.nodePool,
         admins: cluster.admins, kmsKeyArn: key.arn, protect: prod, tags,
     }, o);
 

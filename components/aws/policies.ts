@@ -40,6 +40,18 @@ export function bucketAccessPolicy(bucketArns: readonly string[], objectActions:
     );
 }
 
+/**
+ * What the EBS CSI driver needs on a customer-managed key to create and attach encrypted volumes
+ * (AmazonEBSCSIDriverPolicy covers EC2 only): grants for AWS resources, and data-key use.
+ */
+export function ebsCsiKmsPolicy(kmsKeyArn: string): PolicyDocument {
+    return doc(
+        { Sid: "GrantsForAttachedVolumes", Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: kmsKeyArn,
+            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+        { Sid: "EncryptVolumes", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: kmsKeyArn },
+    );
+}
+
 /** Denies any request to the bucket that is not over TLS 1.2 or newer. */
 export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
     const resources = [bucketArn, `${bucketArn}/*`];

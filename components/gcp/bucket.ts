@@ -42,6 +42,9 @@ function createBucket(parent: pulumi.Resource, name: string, args: BucketArgs): 
         lifecycleRules: args.expirationDays === undefined ? [] : [{ action: { type: "Delete" }, condition: { age: args.expirationDays } }],
         encryption: args.kmsKeyName === undefined ? undefined : { defaultKmsKeyName: args.kmsKeyName },
         deletionPolicy: args.protect ? "PREVENT" : "DELETE",
+        // Object soft delete (7 days by default) would keep every expired chunk and block, and bill it,
+        // past its retention: off, for the same reason as versioning.
+        softDeletePolicy: { retentionDurationSeconds: 0 },
         labels: args.labels,
     }, { parent, ...dataProtection(args.protect) });
 }

@@ -23,6 +23,8 @@ export interface GkeClusterArgs {
     readonly releaseChannel: string;
     readonly networkId: pulumi.Input<string>;
     readonly subnetworkId: pulumi.Input<string>;
+    /** Cloud NAT: the node pool waits for it. */
+    readonly egress: readonly pulumi.Resource[];
     /** Node counts are totals across the region's zones (same meaning as on EKS). */
     readonly nodePool: { readonly machineType: string; readonly min: number; readonly max: number; readonly diskSizeGb: number };
     /** Protect the cluster and turn on GKE deletion protection (prod). */
@@ -99,7 +101,7 @@ function createGkeCluster(parent: pulumi.Resource, name: string, args: GkeCluste
             shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
             resourceLabels: args.labels,
         },
-    }, { parent, ignoreChanges: ["initialNodeCount"] });
+    }, { parent, dependsOn: [...args.egress], ignoreChanges: ["initialNodeCount"] });
 
     const kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.masterAuth]).apply(([n, endpoint, auth]) =>
         gkeKubeconfig({ name: n, server: endpoint, caData: auth.clusterCaCertificate ?? "" }));

@@ -16,12 +16,15 @@ export interface NetworkArgs {
 export class Network extends pulumi.ComponentResource {
     public readonly networkId: pulumi.Output<string>;
     public readonly subnetworkId: pulumi.Output<string>;
+    /** Cloud NAT: private nodes need it to pull images. */
+    public readonly egress: pulumi.Resource[];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("obs:gcp:Network", name, {}, opts);
         const built = createNetwork(this, name, args);
         this.networkId = built.network.id;
         this.subnetworkId = built.subnet.id;
+        this.egress = [built.nat];
         this.registerOutputs({ networkId: this.networkId, subnetworkId: this.subnetworkId });
     }
 }
@@ -41,11 +44,11 @@ function createNetwork(parent: pulumi.Resource, name: string, args: NetworkArgs)
         ],
     }, o);
     const router = new Router(`${name}-router`, { project, region, network: network.id }, o);
-    new RouterNat(`${name}-nat`, {
+    const nat = new RouterNat(`${name}-nat`, {
         project, region, router: router.name,
         natIpAllocateOption: "AUTO_ONLY",
         sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
         logConfig: { enable: true, filter: "ERRORS_ONLY" },
     }, o);
-    return { network, subnet };
+    return { network, subnet, nat };
 }

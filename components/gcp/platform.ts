@@ -65,7 +65,7 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
     const network = new Network(`${name}-net`, { project, region }, o);
     const gke = new GkeCluster(cluster.name, {
         project, region, kubernetesVersion: cluster.kubernetesVersion, releaseChannel: cluster.releaseChannel,
-        networkId: network.networkId, subnetworkId: network.subnetworkId, nodePool: cluster.nodePool, protect: prod, labels,
+        networkId: network.networkId, subnetworkId: network.subnetworkId, egress: network.egress, nodePool: cluster.nodePool, protect: prod, labels,
     }, o);
 
     // With CMEK, the project's Cloud Storage service agent must be allowed to use the key before any bucket exists.

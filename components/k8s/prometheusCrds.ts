@@ -5,9 +5,12 @@
  * This release uses `helm.v4.Chart`, unlike the others (k8s/helmRelease.ts): Pulumi then owns each
  * CRD as its own object, applied server-side (the large CRDs exceed the client-side
  * last-applied annotation limit), with a per-CRD diff in every preview when the operator version
- * moves. The chart has no hooks, so v4's lack of Helm hooks costs nothing. `retainOnDelete` keeps
- * the CRDs if the stack is destroyed, because deleting a CRD deletes every object of its kind
- * cluster-wide (the chart's own `helm.sh/resource-policy: keep` says the same to Helm).
+ * moves. The chart has no hooks, so v4's lack of Helm hooks costs nothing.
+ *
+ * The CRDs are kept when the stack is destroyed, because deleting a CRD deletes every object of its
+ * kind cluster-wide. `retainOnDelete` on the Chart itself would not reach its children (it is a
+ * remote component; pulumi-kubernetes#3065), so a resource transform puts it on every child, and the
+ * chart's own `helm.sh/resource-policy: keep` annotation says the same to Helm.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Chart } from "@pulumi/kubernetes/helm/v4";
@@ -20,19 +23,28 @@ export interface PrometheusCrdsArgs {
     readonly namespace: pulumi.Input<string>;
 }
 
-export class PrometheusCrds extends pulumi.ComponentResource {
-    public readonly chart: Chart;
+/** Resource transform: the resource and everything the engine creates under it is retained on delete. */
+export const retainOnDelete: pulumi.ResourceTransform = args => ({
+    props: args.props,
+    opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }),
+});
 
+export class PrometheusCrds extends pulumi.ComponentResource {
     constructor(name: string, args: PrometheusCrdsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("obs:k8s:PrometheusCrds", name, {}, opts);
-        this.chart = new Chart(name, {
-            name: RELEASES.prometheusCrds,
-            chart: args.chart.chart,
-            version: args.chart.version,
-            repositoryOpts: { repo: args.chart.repo },
-            namespace: args.namespace,
-            values: renderPrometheusCrdsValues(),
-        }, { parent: this, retainOnDelete: true });
+        createCrds(this, name, args);
         this.registerOutputs({});
     }
+}
+
+/** @internal */
+function createCrds(parent: pulumi.Resource, name: string, args: PrometheusCrdsArgs): Chart {
+    return new Chart(name, {
+        name: RELEASES.prometheusCrds,
+        chart: args.chart.chart,
+        version: args.chart.version,
+        repositoryOpts: { repo: args.chart.repo },
+        namespace: args.namespace,
+        values: renderPrometheusCrdsValues(),
+    }, { parent, retainOnDelete: true, transforms: [retainOnDelete] });
 }

@@ -27,6 +27,8 @@ export interface ResourceRecord {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
     readonly ignoreChanges: string[];
+    /** How many resource transforms the resource was registered with. */
+    readonly transforms: number;
     /** Provider reference (`<urn>::<id>`), or "" for none. */
     readonly provider: string;
     /** Inputs with every secret replaced by "[secret]". */
@@ -35,6 +37,8 @@ export interface ResourceRecord {
     readonly rawInputs: Record<string, unknown>;
     /** Dotted paths of the inputs that are secret. */
     readonly secretPaths: string[];
+    /** The resource's state as the mock returned it (secrets redacted): what stack policies see. */
+    readonly outputs: Record<string, unknown>;
 }
 
 export interface RunOptions {
@@ -168,6 +172,7 @@ export async function runMocked<T>(opts: RunOptions, program: () => T): Promise<
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
             ignoreChanges: req.getIgnorechangesList() as string[],
+            transforms: (req.getTransformsList() as unknown[]).length,
             provider: req.getProvider() as string,
             inputs: redacted as Record<string, unknown>,
             rawInputs: raw as Record<string, unknown>,
@@ -176,7 +181,8 @@ export async function runMocked<T>(opts: RunOptions, program: () => T): Promise<
         register(req, (err: any, resp: any) => {
             if (resp) {
                 const urn = resp.getUrn() as string;
-                records.push({ urn, ...base });
+                const outputs = unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}, "", []).redacted as Record<string, unknown>;
+                records.push({ urn, ...base, outputs });
                 if (base.type.startsWith("pulumi:providers:")) {
                     const region = (raw as Record<string, unknown>).region;
                     if (typeof region === "string") providerRegions.set(urn, region);

@@ -28,7 +28,12 @@ export function readStackFile(stack: string, root = ROOT): StackConfig {
     if (!fs.existsSync(file)) {
         throw new StackFileError(`no stack file Pulumi.${stack}.yaml; stacks here: ${availableStacks(root).join(", ") || "none"}`);
     }
-    const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+    let doc: { config?: Record<string, unknown> } | null;
+    try {
+        doc = parse(fs.readFileSync(file, "utf8"), { uniqueKeys: true }) as typeof doc;
+    } catch (e) {
+        throw new StackFileError(`Pulumi.${stack}.yaml is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
     const config: Record<string, unknown> = {};
     const secretKeys: string[] = [];
     for (const [fullKey, value] of Object.entries(doc?.config ?? {})) {
