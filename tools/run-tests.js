@@ -29,6 +29,9 @@ const mochaPassed = count(/^\s*(\d+) passing/m);
 const mochaFailed = count(/^\s*(\d+) failing/m);
 passed += mochaPassed;
 failed += mochaFailed;
-if (mocha.status !== 0 && mochaFailed === 0) failed += 1; // mocha crashed before reporting
+if (mocha.status !== 0 && mochaFailed === 0) {
+    failed += 1; // mocha crashed before reporting: its error is on stderr above
+    console.log("mocha stopped before running the suite (see the error above)");
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -8,12 +8,18 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 
-export const CHARTS_REFERENCE = path.resolve(__dirname, "../../../shared/reference/charts");
+/**
+ * The upstream chart reference: ../shared/reference/charts beside the checkout (as on our machines
+ * and in CI), or wherever OBS_CHARTS_REFERENCE points. It is read-only and never copied in here.
+ */
+export const CHARTS_REFERENCE = process.env.OBS_CHARTS_REFERENCE
+    ? path.resolve(process.env.OBS_CHARTS_REFERENCE)
+    : path.resolve(__dirname, "../../../shared/reference/charts");
 
 export function loadUpstreamValues(chartDir: string): unknown {
     const file = path.join(CHARTS_REFERENCE, chartDir, "values.yaml");
     if (!fs.existsSync(file)) {
-        throw new Error(`upstream values not found at ${file}: the chart reference (../shared/reference/charts) must sit beside the project`);
+        throw new Error(`upstream chart values not found at ${file}: check out the project beside shared/ (../shared/reference/charts) or set OBS_CHARTS_REFERENCE`);
     }
     return parse(fs.readFileSync(file, "utf8"));
 }
