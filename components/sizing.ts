@@ -70,3 +70,43 @@ export const SIZING: Record<Tier, {
         podDisruptionBudgets: true,
     },
 };
+
+// ---- Sizing of individual workloads, beyond the per-tier table ----
+
+/**
+ * Requests and limits of the light Loki components: the nginx gateway (both tiers) and, in prod,
+ * the distributor, query-frontend, query-scheduler, index-gateway and ruler. These route, queue
+ * or look up index entries. SIZING.loki sizes the processes that hold data or run queries
+ * (see render/loki.ts).
+ */
+export const LOKI_LIGHT_RESOURCES: Resources = res("100m", "256Mi", "512Mi");
+
+/** The Loki canary is a tiny Go process that pushes and reads back a line a second. */
+export const LOKI_CANARY_RESOURCES: Resources = res("10m", "32Mi", "128Mi");
+
+/**
+ * prod Tempo (tempo-distributed): replicas of the stateless components and the resources of the
+ * two light request routers (distributor, query-frontend). Ingesters, queriers, compactor and
+ * metrics-generators use SIZING.prod.tempo.resources. Two replicas of each stateless component keep
+ * one serving while the PodDisruptionBudget (maxUnavailable 1) lets a node drain. One compactor is
+ * enough: it only pauses compaction and retention while rescheduled.
+ */
+export const TEMPO_PROD_COMPONENTS = {
+    replicas: { distributor: 2, querier: 2, queryFrontend: 2, compactor: 1, metricsGenerator: 2 },
+    routerResources: res("200m", "512Mi", "1Gi"),
+} as const;
+
+/**
+ * Prometheus's in-memory exemplar buffer (`exemplars.maxSize`, shared by all series). 100000 is
+ * Prometheus's own default; prod keeps more because span-metric and remote-written exemplars from
+ * every service share it (a few hundred bytes each, so ~100-150 MB at 500k, well inside prod limits).
+ */
+export const EXEMPLARS_MAX_SIZE: Readonly<Record<Tier, number>> = { dev: 100_000, prod: 500_000 };
+
+/**
+ * The collector's tail_sampling `num_traces` per sampler replica: traces held in memory while
+ * waiting for their decision. Sized to fit well under SIZING.collector.memoryLimitMib (400 MiB dev,
+ * 1600 MiB prod) at a few dozen spans per trace. Past this count the oldest pending traces are
+ * decided early (on partial data).
+ */
+export const TAIL_SAMPLING_NUM_TRACES: Readonly<Record<Tier, number>> = { dev: 20_000, prod: 100_000 };

@@ -10,11 +10,10 @@ import {
     renderCollectorConfig,
     renderCollectorLoadBalancerConfig,
     renderCollectorValues,
-    TAIL_SAMPLING_NUM_TRACES,
 } from "../components/render/collector";
 import { endpoints, RELEASES } from "../components/render/topology";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
-import { SIZING } from "../components/sizing";
+import { SIZING, TAIL_SAMPLING_NUM_TRACES } from "../components/sizing";
 import { at, CHARTS_REFERENCE, loadUpstreamValues, unknownKeys } from "./lib/chart-keys";
 
 const CHART = "opentelemetry-collector";

@@ -3,16 +3,18 @@ import {
     ALERTMANAGER_SECRET,
     ALERTMANAGER_SECRET_DIR,
     ALERTMANAGER_SECRET_FILES,
-    EXEMPLARS_MAX_SIZE,
+    EXEMPLAR_TRACE_ID_LABEL,
     GRAFANA_ADMIN_SECRET,
     PROMETHEUS_OPERATOR_CRDS,
     PROMETHEUS_OUT_OF_ORDER_TIME_WINDOW,
     renderKubePrometheusStackValues,
     renderPrometheusCrdsValues,
+    TRACES_TO_LOGS_QUERY,
 } from "../components/render/kubePrometheusStack";
+import { ALLOY_LOG_LABELS, ALLOY_STRUCTURED_METADATA } from "../components/render/alloy";
 import { endpoints } from "../components/render/topology";
 import type { RenderInput, Tier, Cloud } from "../components/render/types";
-import { SIZING } from "../components/sizing";
+import { EXEMPLARS_MAX_SIZE, SIZING } from "../components/sizing";
 import { CHARTS } from "../components/versions";
 import { at, unknownKeys } from "./lib/chart-keys";
 
@@ -136,7 +138,10 @@ describe("kube-prometheus-stack values", () => {
             it("links Prometheus exemplars to Tempo on the default datasource", () => {
                 const ds = (p: string) => at(v, `grafana.sidecar.datasources.${p}`);
                 assert.strictEqual(ds("uid"), "prometheus");
-                assert.deepStrictEqual(ds("exemplarTraceIdDestinations"), { datasourceUid: "tempo", traceIdLabelName: "trace_id", urlDisplayLabel: "View trace" });
+                // Tempo's metrics generator labels its exemplars `traceID` (trace_id_label_name default);
+                // kps renders a single destination, so that is the one linked.
+                assert.strictEqual(EXEMPLAR_TRACE_ID_LABEL, "traceID");
+                assert.deepStrictEqual(ds("exemplarTraceIdDestinations"), { datasourceUid: "tempo", traceIdLabelName: "traceID", urlDisplayLabel: "View trace" });
                 assert.strictEqual(ds("alertmanager.uid"), "alertmanager");
             });
 
@@ -146,6 +151,8 @@ describe("kube-prometheus-stack values", () => {
                 assert.strictEqual(at(loki, "url"), "http://loki-gateway.logging.svc.cluster.local:80");
                 const [meta, line] = at(loki, "jsonData.derivedFields") as unknown[];
                 assert.deepStrictEqual(meta, { datasourceUid: "tempo", url: "$${__value.raw}", urlDisplayLabel: "View trace", name: "TraceID", matcherType: "label", matcherRegex: "trace_id" });
+                // The label matcher names the structured-metadata key Alloy writes.
+                assert.ok((ALLOY_STRUCTURED_METADATA as readonly string[]).includes(at(meta, "matcherRegex") as string));
                 assert.strictEqual(at(line, "datasourceUid"), "tempo");
                 assert.strictEqual(at(line, "url"), "$${__value.raw}");
                 assert.strictEqual(at(line, "matcherType"), "regex");
@@ -162,14 +169,27 @@ describe("kube-prometheus-stack values", () => {
                 assert.strictEqual(at(tempo, "url"), tier === "dev"
                     ? "http://tempo.tracing.svc.cluster.local:3200"
                     : "http://tempo-query-frontend.tracing.svc.cluster.local:3200");
-                assert.strictEqual(j("tracesToLogsV2.datasourceUid"), "loki");
-                assert.strictEqual(j("tracesToLogsV2.filterByTraceID"), true);
-                assert.strictEqual(j("tracesToLogsV2.spanStartTimeShift"), "-5m");
-                assert.strictEqual(j("tracesToLogsV2.spanEndTimeShift"), "5m");
-                assert.deepStrictEqual(
-                    Object.fromEntries((j("tracesToLogsV2.tags") as Tag[]).map(t => [t.key, t.value])),
-                    { "k8s.namespace.name": "namespace", "k8s.pod.name": "pod", "k8s.container.name": "container", "service.name": "app" },
+                // Stream selector from the pod's namespace/pod (Alloy's labels), then a structured-metadata
+                // filter on trace_id; "$$" is provisioning's escape for a literal "$".
+                assert.deepStrictEqual(j("tracesToLogsV2"), {
+                    datasourceUid: "loki",
+                    spanStartTimeShift: "-5m",
+                    spanEndTimeShift: "5m",
+                    tags: [{ key: "k8s.namespace.name", value: "namespace" }, { key: "k8s.pod.name", value: "pod" }],
+                    customQuery: true,
+                    query: '{$${__tags}} | trace_id="$${__span.traceId}"',
+                });
+                assert.strictEqual(TRACES_TO_LOGS_QUERY, j("tracesToLogsV2.query"));
+                // What Grafana runs once provisioning has turned "$$" into "$" and filled in the tags.
+                const provisioned = (j("tracesToLogsV2.query") as string).split("$$").join("$");
+                const tags = (j("tracesToLogsV2.tags") as Tag[]).map(t => `${t.value}="x"`).join(", ");
+                assert.strictEqual(
+                    provisioned.replace("${__tags}", tags).replace("${__span.traceId}", "4bf92f3577b34da6a3ce929d0e0e4736"),
+                    '{namespace="x", pod="x"} | trace_id="4bf92f3577b34da6a3ce929d0e0e4736"',
                 );
+                // The labels exist on Alloy's streams and trace_id is its structured metadata.
+                for (const t of j("tracesToLogsV2.tags") as Tag[]) assert.ok((ALLOY_LOG_LABELS as readonly string[]).includes(t.value ?? ""), t.key);
+                assert.ok((ALLOY_STRUCTURED_METADATA as readonly string[]).includes("trace_id"));
                 assert.strictEqual(j("tracesToMetrics.datasourceUid"), "prometheus");
                 assert.deepStrictEqual(j("tracesToMetrics.tags"), [{ key: "service.name", value: "service" }]);
                 const queries = (j("tracesToMetrics.queries") as { query: string }[]).map(q => q.query).join("\n");
@@ -215,7 +235,7 @@ describe("Prometheus-operator CRDs release", () => {
 
 describe("secrets and addresses for other components", () => {
     it("names the Secrets and where Alertmanager sees them", () => {
-        assert.deepStrictEqual(GRAFANA_ADMIN_SECRET, { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+        assert.deepStrictEqual(GRAFANA_ADMIN_SECRET, { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password", user: "admin" });
         assert.deepStrictEqual(ALERTMANAGER_SECRET, { name: "alertmanager-receivers", slackWebhookUrlKey: "slack-webhook-url", pagerdutyRoutingKeyKey: "pagerduty-routing-key" });
         assert.strictEqual(ALERTMANAGER_SECRET_DIR, "/etc/alertmanager/secrets/alertmanager-receivers");
         assert.deepStrictEqual(ALERTMANAGER_SECRET_FILES, {

@@ -1,11 +1,14 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { SIZING } from "../components/sizing";
+import { LOKI_CANARY_RESOURCES, LOKI_LIGHT_RESOURCES, SIZING } from "../components/sizing";
 import { DAY_MS, HOUR_MS } from "../components/duration";
 import {
-    LOKI_CANARY_RESOURCES, LOKI_DEPLOYMENT_MODE, LOKI_LIGHT_RESOURCES, LOKI_SCHEMA_FROM, LOKI_TENANCY, renderLokiValues,
+    LOKI_DEPLOYMENT_MODE, LOKI_SCHEMA_FROM, LOKI_TENANCY, renderLokiValues,
 } from "../components/render/loki";
+import { renderAlloyConfig } from "../components/render/alloy";
+import { COLLECTOR_COMPONENTS, renderCollectorConfig, renderCollectorLoadBalancerConfig } from "../components/render/collector";
+import { renderKubePrometheusStackValues } from "../components/render/kubePrometheusStack";
 import { endpoints, RELEASES } from "../components/render/topology";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
 import { at, CHARTS_REFERENCE, unknownKeys } from "./lib/chart-keys";
@@ -224,6 +227,12 @@ describe("renderLokiValues", () => {
                 assert.strictEqual(at(values, "loki.limits_config.allow_structured_metadata"), true);
             });
 
+            it("sends no usage reports to Grafana Labs", () => {
+                // The chart renders loki.analytics verbatim as Loki's `analytics` block (reporting_enabled defaults to true).
+                assert.deepStrictEqual(at(values, "loki.analytics"), { reporting_enabled: false });
+                assert.match(UPSTREAM_VALUES_TEXT, /\{\{- with \.Values\.loki\.analytics \}\}\n\s*analytics:/);
+            });
+
             it("sizes the memcached caches from SIZING", () => {
                 assert.deepStrictEqual(values.chunksCache, { enabled: true, allocatedMemory: prod ? 2048 : 256 });
                 assert.deepStrictEqual(values.resultsCache, { enabled: true, allocatedMemory: prod ? 1024 : 128 });
@@ -282,9 +291,23 @@ describe("renderLokiValues", () => {
         assert.ok(memoryMi <= 9 * mebibytes(loki.resources.requests.memory), `${memoryMi}Mi`);
     });
 
-    it("quotes its tenancy decision in one line", () => {
+    it("is single-tenant end to end: no Loki client sends a tenant (X-Scope-OrgID)", () => {
+        // With auth_enabled false Loki files everything under `fake`; a client that sent a tenant
+        // header would write to (or query) another tenant than the rest.
         assert.strictEqual(LOKI_TENANCY.authEnabled, false);
-        assert.ok(LOKI_TENANCY.rationale.length > 0 && !LOKI_TENANCY.rationale.includes("\n"));
+        for (const { input } of FIXTURES) {
+            assert.strictEqual(at(renderLokiValues(input), "loki.auth_enabled"), false);
+            const alloy = renderAlloyConfig(input);
+            assert.ok(!/tenant_id|X-Scope-OrgID/i.test(alloy), "Alloy's loki.write sends a tenant");
+            const collectors = [renderCollectorConfig(input), ...(input.tier === "prod" ? [renderCollectorLoadBalancerConfig(input)] : [])];
+            for (const config of collectors) {
+                assert.deepStrictEqual(at(config, `exporters.${COLLECTOR_COMPONENTS.loki}`), { endpoint: `${endpoints(input.tier).loki}/otlp` });
+            }
+            const grafana = at(renderKubePrometheusStackValues(input), "grafana.additionalDataSources") as unknown[];
+            const lokiDs = grafana.find(d => at(d, "uid") === "loki");
+            assert.ok(lokiDs);
+            assert.ok(!JSON.stringify(lokiDs).includes("httpHeaderName"), "Grafana's Loki datasource sends a header");
+        }
     });
 
     it("relies on the chart's commented bucketNames key, which upstream still documents", () => {

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { HOUR_MS } from "../components/duration";
-import { renderTempoValues, TEMPO_PROD_COMPONENTS, TEMPO_PROD_MODE_RATIONALE } from "../components/render/tempo";
+import { renderTempoValues, TEMPO_PROD_MODE_RATIONALE } from "../components/render/tempo";
+import { TEMPO_PROD_COMPONENTS } from "../components/sizing";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
 import { CHARTS } from "../components/versions";
 import { at, unknownKeys } from "./lib/chart-keys";
@@ -32,6 +33,42 @@ function fixture(tier: Tier, cloud: Cloud): RenderInput {
 
 const PROCESSORS = ["service-graphs", "span-metrics"];
 
+/**
+ * Keys Tempo reads under `storage.trace.s3` / `.gcs` (tempodb/backend/{s3,gcs}/config.go). The
+ * charts toYaml these blocks into tempo.yaml without declaring them, so the chart key check cannot
+ * see a misspelt one; Tempo would then ignore it silently. Static credentials (access_key,
+ * secret_key, session_token) are left out on purpose: storage is reached through workload identity.
+ */
+const TEMPO_STORAGE_KEYS: Readonly<Record<"s3" | "gcs", readonly string[]>> = {
+    s3: [
+        "bucket", "prefix", "endpoint", "region", "insecure", "part_size", "hedge_requests_at", "hedge_requests_up_to",
+        "forcepathstyle", "enable_dual_stack", "bucket_lookup_type", "tags", "storage_class", "metadata", "list_blocks_concurrency", "sse",
+    ],
+    gcs: [
+        "bucket_name", "prefix", "chunk_buffer_size", "endpoint", "hedge_requests_at", "hedge_requests_up_to", "insecure",
+        "object_cache_control", "object_metadata",
+    ],
+};
+
+/** Keys under `trace.s3` / `trace.gcs` that Tempo does not know (or that carry credentials). */
+function unknownStorageKeys(trace: unknown): string[] {
+    return (["s3", "gcs"] as const).flatMap(backend => {
+        const block = at(trace, backend);
+        if (block === undefined) return [];
+        return Object.keys(block as Record<string, unknown>)
+            .filter(k => !TEMPO_STORAGE_KEYS[backend].includes(k))
+            .map(k => `${backend}.${k}`);
+    });
+}
+
+describe("Tempo storage key allow-list", () => {
+    it("rejects keys Tempo does not read and static credentials", () => {
+        assert.deepStrictEqual(unknownStorageKeys({ backend: "s3", s3: { bucket: "b", bukket: "b", access_key: "AKIA" } }), ["s3.bukket", "s3.access_key"]);
+        assert.deepStrictEqual(unknownStorageKeys({ backend: "gcs", gcs: { bucket: "b" } }), ["gcs.bucket"]);
+        assert.deepStrictEqual(unknownStorageKeys({ backend: "gcs", gcs: { bucket_name: "b" } }), []);
+    });
+});
+
 describe("renderTempoValues", () => {
     it("documents the prod mode decision", () => {
         assert.match(TEMPO_PROD_MODE_RATIONALE, /2\.26\.2/);
@@ -46,8 +83,10 @@ describe("renderTempoValues", () => {
             it(`${cloud}: uses the tempo chart and only keys it defines`, () => {
                 assert.strictEqual(chart, "tempo");
                 assert.ok(chart in CHARTS);
-                // tempo.storage is toYaml'd verbatim into tempo.yaml; upstream only lists the local backend.
-                assert.deepStrictEqual(unknownKeys(values, "tempo", { open: ["tempo.storage.trace"] }), []);
+                // tempo.storage is toYaml'd verbatim into tempo.yaml; upstream only lists the local backend,
+                // so the s3/gcs blocks are checked against Tempo's own keys instead.
+                assert.deepStrictEqual(unknownKeys(values, "tempo", { open: ["tempo.storage.trace.s3", "tempo.storage.trace.gcs"] }), []);
+                assert.deepStrictEqual(unknownStorageKeys(at(values, "tempo.storage.trace")), []);
             });
 
             it(`${cloud}: names the release so the service is tempo:3200 / :4317`, () => {
@@ -106,10 +145,10 @@ describe("renderTempoValues", () => {
             it(`${cloud}: uses tempo-distributed 2.26.2 and only keys it defines`, () => {
                 assert.strictEqual(chart, "tempoDistributed");
                 assert.strictEqual(CHARTS[chart].version, "2.26.2");
-                // storage.trace.s3/.gcs are toYaml'd verbatim into tempo.yaml; upstream declares no default for them.
-                assert.deepStrictEqual(unknownKeys(values, "tempo-distributed-2.x", { open: ["storage.trace"] }), []);
-                // The open path above must not hide a misspelt backend key.
-                assert.deepStrictEqual(unknownKeys({ storage: { trace: { backend: "x" } } }, "tempo-distributed-2.x"), []);
+                // storage.trace.s3/.gcs are toYaml'd verbatim into tempo.yaml; upstream declares no default
+                // for them, so they are checked against Tempo's own keys instead.
+                assert.deepStrictEqual(unknownKeys(values, "tempo-distributed-2.x", { open: ["storage.trace.s3", "storage.trace.gcs"] }), []);
+                assert.deepStrictEqual(unknownStorageKeys(at(values, "storage.trace")), []);
             });
 
             it(`${cloud}: names the release so services are tempo-distributor:4317 and tempo-query-frontend:3200`, () => {

@@ -12,24 +12,39 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Release } from "@pulumi/kubernetes/helm/v3";
+import { RELEASES } from "../render/topology";
 import type { ChartSource } from "../versions";
 
+export type ReleaseKey = keyof typeof RELEASES;
+
 export interface HelmReleaseArgs {
-    /** Helm release name; also the chart's fullnameOverride (render/topology.ts). */
-    readonly release: string;
+    /** Key of RELEASES: gives the Helm release name (also the chart's fullnameOverride) and its timeout. */
+    readonly release: ReleaseKey;
     readonly namespace: pulumi.Input<string>;
     readonly chart: ChartSource;
     readonly values: pulumi.Input<Record<string, unknown>>;
-    /** Seconds Helm waits for the release to become ready. Defaults to 600. */
-    readonly timeoutSeconds?: number;
 }
 
+/** Every release: bounded history, and by default 600 s for Helm to see the release ready. */
 export const HELM_DEFAULTS = { timeoutSeconds: 600, maxHistory: 10 } as const;
+
+/**
+ * Releases that get longer than HELM_DEFAULTS.timeoutSeconds to become ready: 900 s. Each waits on
+ * StatefulSets with persistent volumes (Prometheus, Alertmanager and Grafana; Loki's monolith or
+ * ingesters; Tempo's single binary or ingesters), whose volumes are provisioned and pods started
+ * in sequence, and kube-prometheus-stack also runs its admission-webhook hook jobs. With
+ * `atomic`, running out of time rolls the release back, so the limit must cover a first install.
+ */
+export const HELM_TIMEOUT_SECONDS: Readonly<Partial<Record<ReleaseKey, number>>> = {
+    kubePrometheusStack: 900,
+    loki: 900,
+    tempo: 900,
+};
 
 /** A Helm release with the stack's defaults: atomic, cleaned up on failure, bounded history. */
 export function helmRelease(name: string, args: HelmReleaseArgs, opts: pulumi.CustomResourceOptions): Release {
     return new Release(name, {
-        name: args.release,
+        name: RELEASES[args.release],
         chart: args.chart.chart,
         version: args.chart.version,
         repositoryOpts: { repo: args.chart.repo },
@@ -39,6 +54,6 @@ export function helmRelease(name: string, args: HelmReleaseArgs, opts: pulumi.Cu
         atomic: true,
         cleanupOnFail: true,
         maxHistory: HELM_DEFAULTS.maxHistory,
-        timeout: args.timeoutSeconds ?? HELM_DEFAULTS.timeoutSeconds,
+        timeout: HELM_TIMEOUT_SECONDS[args.release] ?? HELM_DEFAULTS.timeoutSeconds,
     }, opts);
 }

@@ -5,7 +5,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { renderAlloyValues } from "../render/alloy";
 import { renderLokiValues } from "../render/loki";
-import { RELEASES } from "../render/topology";
 import type { RenderInput } from "../render/types";
 import type { ChartSource } from "../versions";
 import { helmRelease } from "./helmRelease";
@@ -30,14 +29,19 @@ export interface LogsArgs {
 export class Logs extends pulumi.ComponentResource {
     constructor(name: string, args: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("obs:k8s:Logs", name, {}, opts);
-        helmRelease(`${name}-loki`, {
-            release: RELEASES.loki, namespace: args.namespace, chart: args.loki.chart,
-            values: pulumi.output(args.loki.input).apply(renderLokiValues), timeoutSeconds: 900,
-        }, { parent: this, dependsOn: [...args.loki.dependsOn] });
-        helmRelease(`${name}-alloy`, {
-            release: RELEASES.alloy, namespace: args.namespace, chart: args.alloy.chart,
-            values: pulumi.output(args.alloy.input).apply(renderAlloyValues),
-        }, { parent: this, dependsOn: [...args.alloy.dependsOn] });
+        createLogs(this, name, args);
         this.registerOutputs({});
     }
+}
+
+/** @internal */
+function createLogs(parent: pulumi.Resource, name: string, args: LogsArgs): void {
+    helmRelease(`${name}-loki`, {
+        release: "loki", namespace: args.namespace, chart: args.loki.chart,
+        values: pulumi.output(args.loki.input).apply(renderLokiValues),
+    }, { parent, dependsOn: [...args.loki.dependsOn] });
+    helmRelease(`${name}-alloy`, {
+        release: "alloy", namespace: args.namespace, chart: args.alloy.chart,
+        values: pulumi.output(args.alloy.input).apply(renderAlloyValues),
+    }, { parent, dependsOn: [...args.alloy.dependsOn] });
 }

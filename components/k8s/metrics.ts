@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { Secret } from "@pulumi/kubernetes/core/v1";
 import { RandomPassword } from "@pulumi/random/randomPassword";
 import { ALERTMANAGER_SECRET, GRAFANA_ADMIN_SECRET, renderKubePrometheusStackValues } from "../render/kubePrometheusStack";
-import { RELEASES } from "../render/topology";
 import type { RenderInput } from "../render/types";
 import type { ChartSource } from "../versions";
 import { helmRelease } from "./helmRelease";
@@ -29,33 +28,38 @@ export class Metrics extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("obs:k8s:Metrics", name, {}, opts);
-        const o = { parent: this };
-        const password = new RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, o);
-        this.grafanaAdminPassword = pulumi.secret(password.result);
-        const grafanaSecret = new Secret(`${name}-grafana-admin`, {
-            metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: args.namespace },
-            stringData: {
-                [GRAFANA_ADMIN_SECRET.userKey]: "admin",
-                [GRAFANA_ADMIN_SECRET.passwordKey]: this.grafanaAdminPassword,
-            },
-        }, o);
-        const receivers: Record<string, pulumi.Input<string>> = {
-            [ALERTMANAGER_SECRET.slackWebhookUrlKey]: pulumi.secret(args.receivers.slackWebhookUrl),
-        };
-        if (args.receivers.pagerdutyRoutingKey !== undefined) {
-            receivers[ALERTMANAGER_SECRET.pagerdutyRoutingKeyKey] = pulumi.secret(args.receivers.pagerdutyRoutingKey);
-        }
-        const receiverSecret = new Secret(`${name}-alertmanager-receivers`, {
-            metadata: { name: ALERTMANAGER_SECRET.name, namespace: args.namespace },
-            stringData: receivers,
-        }, o);
-        helmRelease(`${name}-kps`, {
-            release: RELEASES.kubePrometheusStack,
-            namespace: args.namespace,
-            chart: args.chart,
-            values: pulumi.output(args.input).apply(renderKubePrometheusStackValues),
-            timeoutSeconds: 900,
-        }, { parent: this, dependsOn: [...args.dependsOn, grafanaSecret, receiverSecret] });
+        this.grafanaAdminPassword = createMetrics(this, name, args).grafanaAdminPassword;
         this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword });
     }
+}
+
+/** @internal */
+function createMetrics(parent: pulumi.Resource, name: string, args: MetricsArgs) {
+    const o = { parent };
+    const password = new RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, o);
+    const grafanaAdminPassword = pulumi.secret(password.result);
+    const grafanaSecret = new Secret(`${name}-grafana-admin`, {
+        metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: args.namespace },
+        stringData: {
+            [GRAFANA_ADMIN_SECRET.userKey]: GRAFANA_ADMIN_SECRET.user,
+            [GRAFANA_ADMIN_SECRET.passwordKey]: grafanaAdminPassword,
+        },
+    }, o);
+    const receivers: Record<string, pulumi.Input<string>> = {
+        [ALERTMANAGER_SECRET.slackWebhookUrlKey]: pulumi.secret(args.receivers.slackWebhookUrl),
+    };
+    if (args.receivers.pagerdutyRoutingKey !== undefined) {
+        receivers[ALERTMANAGER_SECRET.pagerdutyRoutingKeyKey] = pulumi.secret(args.receivers.pagerdutyRoutingKey);
+    }
+    const receiverSecret = new Secret(`${name}-alertmanager-receivers`, {
+        metadata: { name: ALERTMANAGER_SECRET.name, namespace: args.namespace },
+        stringData: receivers,
+    }, o);
+    helmRelease(`${name}-kps`, {
+        release: "kubePrometheusStack",
+        namespace: args.namespace,
+        chart: args.chart,
+        values: pulumi.output(args.input).apply(renderKubePrometheusStackValues),
+    }, { parent, dependsOn: [...args.dependsOn, grafanaSecret, receiverSecret] });
+    return { grafanaAdminPassword };
 }

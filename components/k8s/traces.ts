@@ -6,7 +6,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { renderCollectorValues } from "../render/collector";
 import { renderTempoValues } from "../render/tempo";
-import { RELEASES } from "../render/topology";
 import type { RenderInput, Tier } from "../render/types";
 import { ChartKey, ChartSource } from "../versions";
 import { helmRelease } from "./helmRelease";
@@ -31,31 +30,34 @@ export interface TracesArgs {
 export class Traces extends pulumi.ComponentResource {
     constructor(name: string, args: TracesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("obs:k8s:Traces", name, {}, opts);
-        const o = { parent: this };
-        // The chart (single binary or distributed) follows the tier, known before any Output resolves.
-        const tempoChart = args.tier === "dev" ? args.tempo.charts.tempo : args.tempo.charts.tempoDistributed;
-        helmRelease(`${name}-tempo`, {
-            release: RELEASES.tempo, namespace: args.namespace, chart: tempoChart,
-            values: pulumi.output(args.tempo.input).apply(input => {
-                const rendered = renderTempoValues(input);
-                if (args.tempo.charts[rendered.chart].chart !== tempoChart.chart) {
-                    throw new Error(`${name}: Tempo renderer chose ${rendered.chart} for tier ${args.tier}`);
-                }
-                return rendered.values;
-            }),
-            timeoutSeconds: 900,
-        }, { ...o, dependsOn: [...args.tempo.dependsOn] });
-        const collectorInput = pulumi.output(args.collector.input);
-        helmRelease(`${name}-otel-gateway`, {
-            release: RELEASES.collector, namespace: args.namespace, chart: args.collector.chart,
-            values: collectorInput.apply(input => renderCollectorValues(input, "gateway")),
-        }, { ...o, dependsOn: [...args.collector.dependsOn] });
-        if (args.tier === "prod") {
-            helmRelease(`${name}-otel-lb`, {
-                release: RELEASES.collectorLoadBalancer, namespace: args.namespace, chart: args.collector.chart,
-                values: collectorInput.apply(input => renderCollectorValues(input, "loadbalancer")),
-            }, { ...o, dependsOn: [...args.collector.dependsOn] });
-        }
+        createTraces(this, name, args);
         this.registerOutputs({});
+    }
+}
+
+/** @internal */
+function createTraces(parent: pulumi.Resource, name: string, args: TracesArgs): void {
+    // The chart (single binary or distributed) follows the tier, known before any Output resolves.
+    const tempoChart = args.tier === "dev" ? args.tempo.charts.tempo : args.tempo.charts.tempoDistributed;
+    helmRelease(`${name}-tempo`, {
+        release: "tempo", namespace: args.namespace, chart: tempoChart,
+        values: pulumi.output(args.tempo.input).apply(input => {
+            const rendered = renderTempoValues(input);
+            if (args.tempo.charts[rendered.chart].chart !== tempoChart.chart) {
+                throw new Error(`${name}: Tempo renderer chose ${rendered.chart} for tier ${args.tier}`);
+            }
+            return rendered.values;
+        }),
+    }, { parent, dependsOn: [...args.tempo.dependsOn] });
+    const collectorInput = pulumi.output(args.collector.input);
+    helmRelease(`${name}-otel-gateway`, {
+        release: "collector", namespace: args.namespace, chart: args.collector.chart,
+        values: collectorInput.apply(input => renderCollectorValues(input, "gateway")),
+    }, { parent, dependsOn: [...args.collector.dependsOn] });
+    if (args.tier === "prod") {
+        helmRelease(`${name}-otel-lb`, {
+            release: "collectorLoadBalancer", namespace: args.namespace, chart: args.collector.chart,
+            values: collectorInput.apply(input => renderCollectorValues(input, "loadbalancer")),
+        }, { parent, dependsOn: [...args.collector.dependsOn] });
     }
 }

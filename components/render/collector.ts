@@ -19,7 +19,7 @@
  * already rewrites them, so we write the new names: what we render is what runs.
  */
 import { formatDuration } from "../duration";
-import { SIZING, type Resources } from "../sizing";
+import { SIZING, TAIL_SAMPLING_NUM_TRACES, type Resources } from "../sizing";
 import { endpoints, RELEASES } from "./topology";
 import type { RenderInput, Tier } from "./types";
 
@@ -35,14 +35,6 @@ export const COLLECTOR_IMAGE = {
     repository: "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib",
     command: "otelcol-contrib",
 } as const;
-
-/**
- * tail_sampling `num_traces` per sampler replica: traces held in memory while waiting for their
- * decision. Not in SIZING (it is a collector setting, not a Kubernetes one); sized to fit well under
- * SIZING.collector.memoryLimitMib (400 MiB dev, 1600 MiB prod) at a few dozen spans per trace.
- * Past this count the oldest pending traces are decided early (on partial data).
- */
-export const TAIL_SAMPLING_NUM_TRACES: Record<Tier, number> = { dev: 20_000, prod: 100_000 };
 
 /**
  * The shortest decision_wait; it grows with the latency threshold (see decisionWaitMs).

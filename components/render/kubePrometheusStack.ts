@@ -6,7 +6,7 @@
  * kube-prometheus-stack, and grafana/ for the `grafana` subchart) by test/render-kps.test.ts.
  */
 import { formatDuration } from "../duration";
-import { SIZING, type Resources, type WorkloadSizing } from "../sizing";
+import { EXEMPLARS_MAX_SIZE, SIZING, type Resources, type WorkloadSizing } from "../sizing";
 import { CHARTS, type ChartSource } from "../versions";
 import { DATASOURCE_UIDS, NAMESPACES, RELEASES, endpoints } from "./topology";
 import type { RenderInput, Tier } from "./types";
@@ -30,11 +30,12 @@ export function renderPrometheusCrdsValues(): Record<string, unknown> {
 // ---- Secrets the component creates (never in values) ----
 
 /**
- * Grafana's admin credentials. The component creates this Secret in the monitoring namespace from
- * a generated password; Grafana reads it through `admin.existingSecret`, so no password ever
- * appears in values (and the chart does not generate its own admin Secret).
+ * Grafana's admin credentials. The component creates this Secret in the monitoring namespace with
+ * `user` under `userKey` and a generated password under `passwordKey`; Grafana reads it through
+ * `admin.existingSecret`, so no password ever appears in values (and the chart does not generate
+ * its own admin Secret).
  */
-export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
+export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password", user: "admin" } as const;
 
 /**
  * Alertmanager receiver credentials (from the stack's `slackWebhookUrl` / `pagerdutyRoutingKey`
@@ -62,14 +63,7 @@ export const ALERTMANAGER_SECRET_FILES = {
     pagerdutyRoutingKey: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET.pagerdutyRoutingKeyKey}`,
 } as const;
 
-// ---- Sizing this module adds ----
-
-/**
- * In-memory exemplar buffer (`exemplars.maxSize`, shared by all series). 100000 is Prometheus's
- * own default; prod keeps more because span-metric and remote-written exemplars from every
- * service share it (a few hundred bytes each, so ~100-150 MB at 500k, well inside prod limits).
- */
-export const EXEMPLARS_MAX_SIZE: Readonly<Record<Tier, number>> = { dev: 100_000, prod: 500_000 };
+// ---- Prometheus settings ----
 
 /**
  * `prometheusSpec.tsdb.outOfOrderTimeWindow` (chart default `0s`: out-of-order samples rejected).
@@ -107,6 +101,44 @@ function wantsPdb(tier: Tier, replicas: number): boolean {
     return SIZING[tier].podDisruptionBudgets && replicas > 1;
 }
 
+/**
+ * Label that carries the trace ID on the exemplars the default Prometheus datasource links to
+ * Tempo. kps renders `sidecar.datasources.exemplarTraceIdDestinations` as a ONE-entry
+ * `exemplarTraceIdDestinations` list (its Grafana datasource template wraps the single map in
+ * `list (dict ...)`), so only one label name can link. `traceID` is what Tempo's metrics generator
+ * writes on its span-metric and service-graph exemplars (the `metrics_generator.trace_id_label_name`
+ * override, default "traceID"), the main exemplar source here. Exemplars that applications emit
+ * with `trace_id` (the OTel convention, e.g. OTLP metrics through the collector's
+ * prometheus_remote_write exporter) are stored but show no Tempo link.
+ */
+export const EXEMPLAR_TRACE_ID_LABEL = "traceID";
+
+/**
+ * Trace -> logs query for Grafana's Tempo datasource (`tracesToLogsV2.query`, with `customQuery`).
+ * `${__tags}` becomes the stream selector built from TRACES_TO_LOGS_TAGS; `${__span.traceId}` is
+ * matched against the `trace_id` structured metadata Alloy attaches to parsed JSON lines: a label
+ * filter on structured metadata, not a line filter (what `filterByTraceID` adds), because Alloy
+ * keeps the ID in metadata and the line may not contain it. Every `$` is doubled: Grafana's
+ * provisioning expands $VAR / ${VAR} from the environment and turns "$$" into a literal "$".
+ */
+export const TRACES_TO_LOGS_QUERY = '{$${__tags}} | trace_id="$${__span.traceId}"';
+
+/**
+ * Span resource attributes -> Loki stream labels for TRACES_TO_LOGS_QUERY. The collector's
+ * k8s_attributes processor sets k8s.namespace.name and k8s.pod.name on every span it can attribute
+ * to a pod (render/collector.ts); Alloy labels each stream `namespace` and `pod`. Nothing else: an
+ * attribute mapped to a label the stream does not carry (e.g. service.name -> app on a pod without
+ * an app label) matches no stream at all.
+ * Grafana leaves attributes the span lacks out of the selector (a span with neither gets `{}`,
+ * which Loki rejects: only spans the collector could not attribute to a pod). OTLP logs the
+ * collector sends to Loki carry Loki's OTLP labels (k8s_namespace_name, k8s_pod_name) instead, so
+ * this link finds the container output Alloy ships, not OTLP log records.
+ */
+export const TRACES_TO_LOGS_TAGS = [
+    { key: "k8s.namespace.name", value: "namespace" },
+    { key: "k8s.pod.name", value: "pod" },
+] as const;
+
 /** Grafana datasources for Loki and Tempo, wired to each other and to Prometheus by fixed UIDs. */
 function additionalDataSources(tier: Tier): Record<string, unknown>[] {
     const ep = endpoints(tier);
@@ -120,7 +152,8 @@ function additionalDataSources(tier: Tier): Record<string, unknown>[] {
         url: ep.loki,
         jsonData: {
             derivedFields: [
-                // OTLP logs (and lines Alloy parses) carry trace_id as structured metadata, not in the line.
+                // OTLP logs (and lines Alloy parses) carry trace_id as structured metadata, not in the
+                // line; a `label` matcher reads it by name from the entry's labels and structured metadata.
                 { ...traceIdLink, name: "TraceID", matcherType: "label", matcherRegex: "trace_id" },
                 // Otherwise from the line itself: logfmt `trace_id=…` or JSON `"trace_id": "…"`.
                 { ...traceIdLink, name: "TraceID (line)", matcherType: "regex", matcherRegex: '(?:trace_id=|"trace_id"\\s*:\\s*")(\\w+)' },
@@ -135,23 +168,17 @@ function additionalDataSources(tier: Tier): Record<string, unknown>[] {
         url: ep.tempoQuery,
         jsonData: {
             /**
-             * Span -> its logs: the span's resource attributes mapped to the labels Alloy puts on
-             * Loki streams; only attributes present on the span are used, then the lines are
-             * filtered by trace ID. `app` matches `service.name` when both come from the pod's
-             * `app.kubernetes.io/name` label (the OTel convention).
+             * Span -> its pod's log lines of that trace (TRACES_TO_LOGS_QUERY). With `customQuery`
+             * the filterByTraceID/filterBySpanID switches are ignored, so they are not set: the
+             * query itself filters on the trace_id structured metadata.
              */
             tracesToLogsV2: {
                 datasourceUid: DATASOURCE_UIDS.loki,
                 spanStartTimeShift: "-5m",
                 spanEndTimeShift: "5m",
-                filterByTraceID: true,
-                filterBySpanID: false,
-                tags: [
-                    { key: "k8s.namespace.name", value: "namespace" },
-                    { key: "k8s.pod.name", value: "pod" },
-                    { key: "k8s.container.name", value: "container" },
-                    { key: "service.name", value: "app" },
-                ],
+                tags: TRACES_TO_LOGS_TAGS.map(t => ({ ...t })),
+                customQuery: true,
+                query: TRACES_TO_LOGS_QUERY,
             },
             /** Span -> RED metrics of its service, from Tempo's metrics generator (label `service`). */
             tracesToMetrics: {
@@ -247,8 +274,8 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
                  * URL is derived by the chart: http://kps-prometheus.<release namespace>:9090/.
                  */
                 uid: DATASOURCE_UIDS.prometheus,
-                /** Exemplar dots link to the trace in Tempo. */
-                exemplarTraceIdDestinations: { datasourceUid: DATASOURCE_UIDS.tempo, traceIdLabelName: "trace_id", urlDisplayLabel: "View trace" },
+                /** Exemplar dots link to the trace in Tempo (one label only, see EXEMPLAR_TRACE_ID_LABEL). */
+                exemplarTraceIdDestinations: { datasourceUid: DATASOURCE_UIDS.tempo, traceIdLabelName: EXEMPLAR_TRACE_ID_LABEL, urlDisplayLabel: "View trace" },
                 alertmanager: { uid: DATASOURCE_UIDS.alertmanager },
             },
         },

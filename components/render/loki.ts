@@ -6,7 +6,7 @@
  * `input.retention.logsMs` via compactor retention.
  */
 import { toHours } from "../duration";
-import { SIZING, type Resources } from "../sizing";
+import { LOKI_CANARY_RESOURCES, LOKI_LIGHT_RESOURCES, SIZING, type Resources } from "../sizing";
 import { RELEASES } from "./topology";
 import type { RenderInput, Tier } from "./types";
 
@@ -31,8 +31,8 @@ export const LOKI_SCHEMA_FROM = "2026-01-01";
  * Distributed runs the same count (SIZING.loki.replicas) of each component. Only the components
  * that do the heavy work get SIZING.loki.resources: ingesters (hold unflushed chunks), queriers
  * (run queries) and the single compactor (retention). The rest are light routers and schedulers
- * sized at LOKI_LIGHT_RESOURCES. Requests stay close to SimpleScalable's: about 5 CPU / 18 GiB
- * against 4.5 CPU / 18 GiB (gateway and caches excluded in both).
+ * sized at LOKI_LIGHT_RESOURCES (sizing.ts). Requests stay close to SimpleScalable's: about
+ * 5 CPU / 18 GiB against 4.5 CPU / 18 GiB (gateway and caches excluded in both).
  */
 export const LOKI_DEPLOYMENT_MODE = { dev: "Monolithic", prod: "Distributed" } as const satisfies Record<Tier, string>;
 
@@ -47,17 +47,6 @@ export const LOKI_TENANCY = {
     authEnabled: false,
     rationale: "Single tenant (auth_enabled: false): one Loki per cluster serves one platform, so Alloy and Grafana send no X-Scope-OrgID and per-tenant limits apply to the whole cluster.",
 } as const;
-
-/**
- * Requests and limits of the light Loki components: the nginx gateway (both tiers) and, in prod,
- * the distributor, query-frontend, query-scheduler, index-gateway and ruler. These route, queue
- * or look up index entries. SIZING.loki sizes the processes that hold data or run queries.
- * A sizing number this module adds (not in sizing.ts).
- */
-export const LOKI_LIGHT_RESOURCES: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } };
-
-/** The canary is a tiny Go process that pushes and reads back a line a second. A sizing number this module adds. */
-export const LOKI_CANARY_RESOURCES: Resources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } };
 
 /** On the data volume (`/var/loki`). Retention marks live here until they are acted on, so prod gives the compactor a PVC. */
 const COMPACTOR_WORKING_DIRECTORY = "/var/loki/compactor";
@@ -185,6 +174,12 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
                 retention_delete_delay: "2h",
                 delete_request_store: storageType,
             },
+            /**
+             * No anonymous usage reports to Grafana Labs from customer clusters (Loki's
+             * `analytics.reporting_enabled`, default true), as for Tempo and Alloy. The chart
+             * renders `loki.analytics` verbatim as the config's `analytics` block.
+             */
+            analytics: { reporting_enabled: false },
         },
 
         /**

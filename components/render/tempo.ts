@@ -9,7 +9,7 @@
  * (4317/4318); tempo-distributed names every resource `<fullname>-<component>`.
  */
 import { toHours } from "../duration";
-import { SIZING, type Resources } from "../sizing";
+import { SIZING, TEMPO_PROD_COMPONENTS, type Resources } from "../sizing";
 import type { ChartKey } from "../versions";
 import { endpoints, RELEASES } from "./topology";
 import type { RenderInput } from "./types";
@@ -36,18 +36,6 @@ export const TEMPO_PROD_MODE_RATIONALE =
 
 /** The metrics-generator processors enabled for the (single) tenant. */
 export const TEMPO_METRICS_GENERATOR_PROCESSORS = ["service-graphs", "span-metrics"] as const;
-
-/**
- * Sizing that SIZING does not carry: replicas of the stateless tempo-distributed components and the
- * resources of the two light request routers. Ingesters, queriers, compactor and metrics-generators
- * use SIZING.prod.tempo.resources. Two replicas of each stateless component keep one serving while
- * the PodDisruptionBudget (maxUnavailable 1) lets a node drain. One compactor is enough: it only
- * pauses compaction and retention while rescheduled.
- */
-export const TEMPO_PROD_COMPONENTS = {
-    replicas: { distributor: 2, querier: 2, queryFrontend: 2, compactor: 1, metricsGenerator: 2 },
-    routerResources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } } satisfies Resources,
-} as const;
 
 /**
  * OTLP receivers listen on all interfaces. Tempo 2.7 took the OpenTelemetry Collector's receiver
