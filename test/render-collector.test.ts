@@ -14,7 +14,7 @@ import {
 import { endpoints, RELEASES } from "../components/render/topology";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
 import { SIZING, TAIL_SAMPLING_NUM_TRACES } from "../components/sizing";
-import { at, CHARTS_REFERENCE, loadUpstreamValues, unknownKeys } from "./lib/chart-keys";
+import { at, CHARTS_REFERENCE, helmMerge, schemaErrors, unknownKeys } from "./lib/chart-keys";
 
 const CHART = "opentelemetry-collector";
 
@@ -80,61 +80,6 @@ function assertWellFormed(config: Obj): void {
     assert.doesNotMatch(JSON.stringify(config), /\{\{/, "the chart runs the config through tpl");
 }
 
-// --- A JSON-schema checker for the keywords values.schema.json uses (Helm validates the merged values). ---
-type Schema = Obj;
-const SCHEMA = JSON.parse(fs.readFileSync(path.join(CHARTS_REFERENCE, CHART, "values.schema.json"), "utf8")) as Schema;
-
-function resolve(s: Schema): Schema {
-    const ref = s.$ref as string | undefined;
-    return ref ? resolve(obj(at(SCHEMA, ref.replace(/^#\//, "").replace(/\//g, ".")))) : s;
-}
-function typeOk(v: unknown, t: string): boolean {
-    switch (t) {
-        case "object": return typeof v === "object" && v !== null && !Array.isArray(v);
-        case "array": return Array.isArray(v);
-        case "integer": return Number.isInteger(v);
-        case "number": return typeof v === "number";
-        case "null": return v === null;
-        default: return typeof v === t;
-    }
-}
-function schemaErrors(v: unknown, schema: Schema, p = ""): string[] {
-    const s = resolve(schema);
-    const errs: string[] = [];
-    if (s.type !== undefined) {
-        const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
-        if (!types.some(t => typeOk(v, t))) return [`${p}: not ${types.join("|")}`];
-    }
-    if (Array.isArray(s.enum) && !s.enum.includes(v)) errs.push(`${p}: ${JSON.stringify(v)} not in enum`);
-    for (const k of ["anyOf", "oneOf"] as const) {
-        if (Array.isArray(s[k]) && !(s[k] as Schema[]).some(sub => schemaErrors(v, sub, p).length === 0)) errs.push(`${p}: matches no ${k} branch`);
-    }
-    if (Array.isArray(v) && s.items) v.forEach((item, i) => errs.push(...schemaErrors(item, obj(s.items), `${p}[${i}]`)));
-    if (typeOk(v, "object")) {
-        const o = v as Obj;
-        for (const r of (s.required as string[] | undefined) ?? []) if (!(r in o)) errs.push(`${p}.${r}: required`);
-        const props = (s.properties ?? {}) as Record<string, Schema>;
-        const patterns = Object.entries((s.patternProperties ?? {}) as Record<string, Schema>);
-        for (const [k, child] of Object.entries(o)) {
-            const cp = `${p}.${k}`;
-            const matched = patterns.filter(([re]) => new RegExp(re).test(k));
-            if (k in props) errs.push(...schemaErrors(child, props[k]!, cp));
-            matched.forEach(([, sub]) => errs.push(...schemaErrors(child, sub, cp)));
-            if (!(k in props) && matched.length === 0) {
-                if (s.additionalProperties === false) errs.push(`${cp}: not allowed`);
-                else if (typeOk(s.additionalProperties, "object")) errs.push(...schemaErrors(child, obj(s.additionalProperties), cp));
-            }
-        }
-    }
-    return errs;
-}
-/** Helm's coalescing of user values over the chart defaults (maps merge, everything else replaces). */
-function helmMerge(base: unknown, over: unknown): unknown {
-    if (!typeOk(base, "object") || !typeOk(over, "object")) return over;
-    const out: Obj = { ...(base as Obj) };
-    for (const [k, v] of Object.entries(over as Obj)) out[k] = helmMerge(out[k], v);
-    return out;
-}
 
 /** podDisruptionBudget.{minAvailable,maxUnavailable} exist in the chart only as commented-out lines of values.yaml. */
 const PDB_DOCUMENTED = /^podDisruptionBudget:\n\s+enabled: false\n#\s+minAvailable: \d+\n#\s+maxUnavailable: \d+$/m;
@@ -284,15 +229,13 @@ describe("renderCollectorValues", () => {
     ] as const;
 
     it("the schema check rejects what the chart's schema rejects", () => {
-        const base = helmMerge(loadUpstreamValues(CHART), renderCollectorValues(fixture("dev", "gcp"), "gateway"));
-        const bad = helmMerge(base, { mode: "sidecar", image: { tag: 1, nope: "x" }, ports: { otlp: { hostPort: "4317" } }, alternateConfig: [] });
-        assert.deepStrictEqual(schemaErrors(bad, SCHEMA).sort(), [
-            ".alternateConfig: not object",
-            ".image.nope: not allowed",
-            ".image.tag: not string",
-            '.mode: "sidecar" not in enum',
-            ".ports.otlp.hostPort: not integer",
-        ]);
+        const bad = helmMerge(renderCollectorValues(fixture("dev", "gcp"), "gateway"),
+            { mode: "sidecar", image: { tag: 1, nope: "x" }, ports: { otlp: { hostPort: "4317" } }, alternateConfig: [] });
+        const errors = schemaErrors(bad, CHART);
+        for (const expected of ["/alternateConfig: must be object", "/image: must NOT have additional properties", "/image/tag: must be string",
+            "/mode: must be equal to one of the allowed values", "/ports/otlp/hostPort: must be integer"]) {
+            assert.ok(errors.includes(expected), `${expected} not in ${JSON.stringify(errors)}`);
+        }
     });
 
     it("the chart documents the PDB keys it only shows as comments", () => {
@@ -311,7 +254,7 @@ describe("renderCollectorValues", () => {
             });
 
             it("passes values.schema.json once merged over the chart defaults", () => {
-                assert.deepStrictEqual(schemaErrors(helmMerge(loadUpstreamValues(CHART), values), SCHEMA), []);
+                assert.deepStrictEqual(schemaErrors(values, CHART), []);
             });
 
             it("runs the contrib image as a Deployment under the release name", () => {

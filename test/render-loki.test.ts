@@ -11,7 +11,7 @@ import { COLLECTOR_COMPONENTS, renderCollectorConfig, renderCollectorLoadBalance
 import { renderKubePrometheusStackValues } from "../components/render/kubePrometheusStack";
 import { endpoints, RELEASES } from "../components/render/topology";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
-import { at, CHARTS_REFERENCE, unknownKeys } from "./lib/chart-keys";
+import { at, CHARTS_REFERENCE, schemaErrors, unknownKeys } from "./lib/chart-keys";
 
 const LOKI_ROLE = "arn:aws:iam::123456789012:role/obs-prod-loki";
 const LOKI_GSA = "loki-dev@obs-dev.iam.gserviceaccount.com";
@@ -83,34 +83,8 @@ function ingestReplicas(values: Record<string, unknown>): number {
     return values.deploymentMode === "Monolithic" ? replicas(values, "singleBinary") : replicas(values, "ingester");
 }
 
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; additionalProperties?: boolean | Schema; items?: Schema };
-
-function jsonType(v: unknown): string[] {
-    if (v === null) return ["null"];
-    if (Array.isArray(v)) return ["array"];
-    if (typeof v === "number") return Number.isInteger(v) ? ["integer", "number"] : ["number"];
-    return [typeof v];
-}
-
-/**
- * Type errors of `values` against the chart's values.schema.json. That schema closes no object
- * (additionalProperties is never false) and uses only type/properties/additionalProperties/items
- * where this renderer sets values. Helm validates it at install, so a wrong type fails the deploy.
- */
-function schemaTypeErrors(v: unknown, s: Schema | undefined, p = ""): string[] {
-    if (!s) return [];
-    const allowed = s.type === undefined ? undefined : ([] as string[]).concat(s.type);
-    if (allowed && !jsonType(v).some(t => allowed.includes(t))) return [`${p}: ${JSON.stringify(v)} is not ${allowed.join("|")}`];
-    if (Array.isArray(v)) return v.flatMap((item, i) => schemaTypeErrors(item, s.items, `${p}[${i}]`));
-    if (typeof v !== "object" || v === null) return [];
-    return Object.entries(v).flatMap(([k, child]) => {
-        const childSchema = s.properties?.[k] ?? (typeof s.additionalProperties === "object" ? s.additionalProperties : undefined);
-        return schemaTypeErrors(child, childSchema, p ? `${p}.${k}` : k);
-    });
-}
 
 const LOKI_CHART = path.join(CHARTS_REFERENCE, "loki");
-const SCHEMA = JSON.parse(fs.readFileSync(path.join(LOKI_CHART, "values.schema.json"), "utf8")) as Schema;
 const UPSTREAM_VALUES_TEXT = fs.readFileSync(path.join(LOKI_CHART, "values.yaml"), "utf8");
 
 /**
@@ -141,7 +115,7 @@ describe("renderLokiValues", () => {
 
             it("sets only keys the pinned chart defines, with the schema's types", () => {
                 assert.deepStrictEqual(unknownKeys(values, "loki", { open: OPEN }).filter(k => !COMMENTED_UPSTREAM_KEYS.includes(k)), []);
-                assert.deepStrictEqual(schemaTypeErrors(values, SCHEMA), []);
+                assert.deepStrictEqual(schemaErrors(values, "loki"), []);
             });
 
             it("names objects loki-* so the gateway is the endpoint topology.ts publishes", () => {

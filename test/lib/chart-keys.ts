@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import Ajv, { type ValidateFunction } from "ajv";
 import { parse } from "yaml";
 
 /**
@@ -69,4 +70,30 @@ export function unknownKeys(values: unknown, chartDir: string, opts: KeyCheckOpt
 /** Reads a dotted path from a values tree. */
 export function at(values: unknown, dotted: string): unknown {
     return dotted.split(".").reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), values);
+}
+
+/** Helm's coalescing of user values over the chart defaults: maps merge, everything else replaces. */
+export function helmMerge(base: unknown, over: unknown): unknown {
+    if (!isPlainObject(base) || !isPlainObject(over)) return over;
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = helmMerge(out[k], v);
+    return out;
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+/**
+ * What Helm's own schema validation would reject: the values merged over the chart's defaults,
+ * checked with ajv against the chart's values.schema.json. One line per error: `<path>: <message>`.
+ */
+export function schemaErrors(values: unknown, chartDir: string): string[] {
+    let validate = validators.get(chartDir);
+    if (!validate) {
+        const file = path.join(CHARTS_REFERENCE, chartDir, "values.schema.json");
+        const { $schema: _ignored, ...schema } = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+        validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+        validators.set(chartDir, validate);
+    }
+    if (validate(helmMerge(loadUpstreamValues(chartDir), values))) return [];
+    return (validate.errors ?? []).map(e => `${e.instancePath || "/"}: ${e.message ?? e.keyword}`);
 }
