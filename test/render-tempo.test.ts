@@ -200,8 +200,11 @@ describe("renderTempoValues", () => {
                 for (const c of ["distributor", "querier", "queryFrontend", "metricsGenerator"]) {
                     assert.ok((at(values, `${c}.replicas`) as number) >= 2, `${c} is HA`);
                 }
-                for (const c of ["ingester", "distributor", "querier", "queryFrontend", "compactor", "metricsGenerator", "memcached"]) {
+                for (const c of ["ingester", "distributor", "querier", "queryFrontend", "metricsGenerator"]) {
                     assert.strictEqual(at(values, `${c}.podDisruptionBudget.enabled`), true, `${c} PDB`);
+                }
+                for (const c of ["compactor", "memcached"]) {
+                    assert.strictEqual(at(values, `${c}.podDisruptionBudget`), undefined, `${c} runs one replica: the chart renders no PDB`);
                 }
                 assert.deepStrictEqual(at(values, "distributor.resources"), { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } });
                 assert.deepStrictEqual(at(values, "querier.resources.requests"), { cpu: "500m", memory: "2Gi" });

@@ -33,6 +33,9 @@ export const ALLOY_STRUCTURED_METADATA = ["trace_id", "level"] as const;
 const ALLOY_STORAGE_PATH = "/tmp/alloy";
 const STORAGE_VOLUME = "storage";
 
+/** The chart's default non-resource rule for reading /metrics, the one cluster rule Alloy keeps. */
+export const ALLOY_METRICS_RULE = { nonResourceURLs: ["/metrics"], verbs: ["get"] } as const;
+
 /** Alloy string literal (same escapes as JSON). */
 const str = (s: string): string => JSON.stringify(s);
 
@@ -149,10 +152,13 @@ export function renderAlloyValues(input: RenderInput): Record<string, unknown> {
         },
         // Least privilege: the chart's default ClusterRole also reads every Secret and ConfigMap, nodes
         // and Prometheus Operator objects for components this config does not use. discovery.kubernetes
-        // needs pods; loki.source.kubernetes needs pods, pods/log and namespaces.
+        // needs pods; loki.source.kubernetes needs pods, pods/log and namespaces. `clusterRules` keeps
+        // only the chart's own harmless /metrics rule rather than an empty list: the chart's rbac.yaml
+        // writes both lists with `toYaml | nindent`, and an empty one renders as a bare `[]` line that
+        // breaks the ClusterRole's YAML.
         rbac: {
             rules: [{ apiGroups: [""], resources: ["pods", "pods/log", "namespaces"], verbs: ["get", "list", "watch"] }],
-            clusterRules: [],
+            clusterRules: [ALLOY_METRICS_RULE],
         },
         // Alloy's own metrics (:12345/metrics); the release label matches kube-prometheus-stack's selector.
         serviceMonitor: { enabled: true, additionalLabels: { release: RELEASES.kubePrometheusStack } },

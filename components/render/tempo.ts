@@ -139,7 +139,11 @@ function singleBinaryValues(input: RenderInput): Record<string, unknown> {
 function distributedValues(input: RenderInput): Record<string, unknown> {
     const size = SIZING.prod.tempo;
     const { replicas, routerResources } = TEMPO_PROD_COMPONENTS;
-    /** Per-component PodDisruptionBudget toggle; each chart PDB allows maxUnavailable 1. */
+    /**
+     * Per-component PodDisruptionBudget toggle; each chart PDB allows maxUnavailable 1. The chart
+     * renders a PDB only for components with more than one replica, so the single compactor and
+     * memcached get none (a one-pod budget would block every node drain anyway).
+     */
     const pdb = { enabled: SIZING.prod.podDisruptionBudgets };
     return {
         fullnameOverride: RELEASES.tempo,
@@ -170,7 +174,6 @@ function distributedValues(input: RenderInput): Record<string, unknown> {
         compactor: {
             replicas: replicas.compactor,
             resources: resources(size.resources),
-            podDisruptionBudget: pdb,
             config: { compaction: { block_retention: toHours(input.retention.tracesMs) } },
         },
         backendScheduler: { enabled: false },
@@ -181,7 +184,6 @@ function distributedValues(input: RenderInput): Record<string, unknown> {
             podDisruptionBudget: pdb,
             config: { storage: { remote_write: remoteWrite(input) } },
         },
-        memcached: { podDisruptionBudget: pdb },
         /** OTLP only, as the collector gateway exports. The distributor Service exposes 4317/4318 only when these are enabled (default off). */
         traces: {
             otlp: {
