@@ -92,6 +92,7 @@ describe("renderTempoValues", () => {
             it(`${cloud}: names the release so the service is tempo:3200 / :4317`, () => {
                 assert.strictEqual(at(values, "fullnameOverride"), "tempo");
                 assert.strictEqual(at(values, "replicas"), 1);
+                assert.strictEqual(at(values, "tempo.receivers.jaeger"), null, "the chart's default Jaeger receivers are removed");
                 assert.deepStrictEqual(at(values, "tempo.receivers.otlp.protocols"), {
                     grpc: { endpoint: "0.0.0.0:4317" },
                     http: { endpoint: "0.0.0.0:4318" },

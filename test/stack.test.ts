@@ -40,7 +40,7 @@ describe("observability stack per cluster", () => {
                         const pinned = Object.values(CHARTS).find(c => c.chart === r.inputs.chart)!;
                         assert.deepStrictEqual([r.inputs.version, (r.inputs.repositoryOpts as any).repo], [pinned.version, pinned.repo], r.name);
                         assert.ok(!FORBIDDEN_CHARTS.includes(String(r.inputs.chart)));
-                        assert.deepStrictEqual([r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.createNamespace], [true, true, false]);
+                        assert.deepStrictEqual([r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.createNamespace, r.inputs.allowNullValues], [true, true, false, true]);
                     }
                     const crds = one(records, CHART_V4, `${cluster}-obs-prometheus-crds`);
                     assert.deepStrictEqual([crds.inputs.chart, crds.inputs.version, crds.inputs.namespace, crds.retainOnDelete, crds.transforms],

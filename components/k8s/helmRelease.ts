@@ -51,6 +51,9 @@ export function helmRelease(name: string, args: HelmReleaseArgs, opts: pulumi.Cu
         namespace: args.namespace,
         createNamespace: false,
         values: args.values,
+        // A null in rendered values removes that chart default (Helm's own semantics); without this
+        // flag the provider would drop nulls and the default would survive the merge.
+        allowNullValues: true,
         atomic: true,
         cleanupOnFail: true,
         maxHistory: HELM_DEFAULTS.maxHistory,
