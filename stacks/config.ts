@@ -53,7 +53,10 @@ export interface LoadedEnvironment {
     readonly secrets: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
-/** The raw config of one stack: plain values and which keys are secret. Keys are without namespace. */
+/**
+ * The raw config of one stack: plain values and which keys are secret. `observability:` keys are
+ * without their namespace; keys of any other namespace (except the engine's own `pulumi:`) keep it.
+ */
 export interface RawConfig {
     readonly values: Readonly<Record<string, unknown>>;
     readonly secretKeys: ReadonlySet<string>;
@@ -97,11 +100,27 @@ export function formatIssue(iss: z.core.$ZodIssue): string {
 
 // ---- validation (pure) ----
 
+/**
+ * Provider namespaces a stack (or an ESC environment it imports) may carry. Providers here are
+ * explicit and take region and project from each cluster, so their keys have no effect: the program
+ * warns about them (ignoredProviderKeys) instead of failing. Any other namespace is a typo: an error.
+ */
+export const PROVIDER_NAMESPACES = ["aws", "gcp", "kubernetes", "random"];
+
+/** Provider config keys present in the stack, which the explicit providers ignore. */
+export function ignoredProviderKeys(raw: RawConfig): string[] {
+    return Object.keys(raw.values).filter(k => k.includes(":")).sort();
+}
+
 /** Validates raw config. Throws one ConfigError for the first problem, in schema order. */
 export function parseEnvironment(raw: RawConfig): Environment {
+    const foreign = Object.keys(raw.values).find(k => k.includes(":") && !PROVIDER_NAMESPACES.includes(k.split(":")[0]!));
+    if (foreign !== undefined) {
+        throw new ConfigError(`${foreign}: unknown key; allowed namespaces are ${PROJECT}:, pulumi: and the providers' ${PROVIDER_NAMESPACES.map(n => `${n}:`).join(", ")}`);
+    }
     const secretKeys = new Set(SECRETS.map(s => s.key));
     const plain: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw.values)) if (!secretKeys.has(k)) plain[k] = v;
+    for (const [k, v] of Object.entries(raw.values)) if (!secretKeys.has(k) && !k.includes(":")) plain[k] = v;
     const result = EnvironmentSchema.safeParse(plain, { reportInput: true });
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0]!));
     const env = result.data;
@@ -145,8 +164,8 @@ export function readRawConfig(): RawConfig {
     const secretKeys = new Set<string>();
     const prefix = `${PROJECT}:`;
     for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
-        if (!fullKey.startsWith(prefix)) continue;
-        const key = fullKey.slice(prefix.length);
+        if (fullKey.startsWith("pulumi:")) continue; // engine settings, e.g. disable-default-providers
+        const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : fullKey;
         values[key] = decode(text);
         if (isConfigSecret(fullKey)) secretKeys.add(key);
     }
@@ -155,7 +174,11 @@ export function readRawConfig(): RawConfig {
 
 /** Validates this stack's config and reads its secrets as secret Outputs. Registers nothing. */
 export function loadEnvironment(): LoadedEnvironment {
-    const env = parseEnvironment(readRawConfig());
+    const raw = readRawConfig();
+    const env = parseEnvironment(raw);
+    for (const key of ignoredProviderKeys(raw)) {
+        pulumi.log.warn(`${key} has no effect: providers are explicit and each cluster in ${PROJECT}:clusters sets its own region and project`);
+    }
     const config = new pulumi.Config(PROJECT);
     const secrets: Record<string, pulumi.Output<string>> = {};
     for (const spec of SECRETS) {

@@ -20,6 +20,8 @@ const CASES: Case[] = [
     { title: "unknown tier", mutate: c => { c.tier = "staging"; }, error: `observability:tier: got "staging"; expected one of "dev", "prod"` },
     { title: "unknown top-level key", mutate: c => { c.retenton = { logs: "3d" }; },
         error: "observability:retenton: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts, slackWebhookUrl, pagerdutyRoutingKey" },
+    { title: "a misspelt namespace", mutate: c => { c["observabilty:tier"] = "dev"; },
+        error: "observabilty:tier: unknown key; allowed namespaces are observability:, pulumi: and the providers' aws:, gcp:, kubernetes:, random:" },
     { title: "missing clusters", mutate: c => { delete c.clusters; }, error: "observability:clusters: missing; expected a list of clusters" },
     { title: "clusters not a list", mutate: c => { c.clusters = "dev-gke"; }, error: `observability:clusters: got "dev-gke"; expected a list of clusters` },
     { title: "no clusters", mutate: c => { c.clusters = []; }, error: "observability:clusters: got []; expected at least one cluster" },
@@ -136,6 +138,14 @@ describe("environment config: invalid input", () => {
             assert.ok(!err.message.includes("sk-live-123"), "secret value never echoed");
         });
     }
+
+    it("provider config (which explicit providers ignore) is a warning, not an error", async () => {
+        const { ignoredProviderKeys, parseEnvironment } = await import("../stacks/config");
+        const config = { ...validConfig(), "aws:region": "eu-west-1", "gcp:project": "x" };
+        const raw = { values: config, secretKeys: new Set(VALID_SECRET_KEYS) };
+        assert.strictEqual(parseEnvironment(raw).tier, "dev");
+        assert.deepStrictEqual(ignoredProviderKeys(raw), ["aws:region", "gcp:project"]);
+    });
 
     it("the registration count is real: a valid run leaves resources in the monitor", async () => {
         await runConfig(validConfig(), VALID_SECRET_KEYS);

@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     let env;
     try {
         const stackConfig = readStackFile(stack);
+        // The program itself warns about provider keys it ignores (pulumi.log.warn).
         env = parseEnvironment({ values: stackConfig.config, secretKeys: new Set(stackConfig.secretKeys) });
         result = await runMocked({ stack, config: stackConfig.config, secretKeys: stackConfig.secretKeys, preview: true }, run);
     } catch (e) {

@@ -118,10 +118,13 @@ function mockState(type: string, name: string, inputs: Record<string, any>, regi
     }
 }
 
-/** Serializes config the way the Pulumi CLI hands it to a program: strings raw, the rest as JSON. */
+/**
+ * Serializes config the way the Pulumi CLI hands it to a program: strings raw, the rest as JSON.
+ * Keys without a namespace are `observability:` keys; keys with one (`aws:region`) are kept as they are.
+ */
 function serializeConfig(config: Readonly<Record<string, unknown>>): Record<string, string> {
     return Object.fromEntries(Object.entries(config).map(([k, v]) =>
-        [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+        [k.includes(":") ? k : `${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
 /**

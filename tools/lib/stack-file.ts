@@ -37,8 +37,9 @@ export function readStackFile(stack: string, root = ROOT): StackConfig {
     const config: Record<string, unknown> = {};
     const secretKeys: string[] = [];
     for (const [fullKey, value] of Object.entries(doc?.config ?? {})) {
-        if (!fullKey.startsWith(`${PROJECT}:`)) continue; // provider and engine settings (aws:*, pulumi:*)
-        const key = fullKey.slice(PROJECT.length + 1);
+        if (fullKey.startsWith("pulumi:")) continue; // engine settings, e.g. disable-default-providers
+        // Other namespaces keep theirs, so the program rejects them as it would under the CLI.
+        const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey;
         const encrypted = typeof value === "object" && value !== null && "secure" in value;
         if (encrypted) secretKeys.push(key);
         config[key] = encrypted ? "[encrypted]" : value;
