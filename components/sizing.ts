@@ -16,6 +16,11 @@ export interface WorkloadSizing {
     readonly storage?: string;
 }
 
+/** Resources as Helm values expect them (a plain copy, so values never alias SIZING). */
+export function resourceValues(r: Resources): Record<string, unknown> {
+    return { requests: { ...r.requests }, limits: { ...r.limits } };
+}
+
 function res(cpu: string, memory: string, memoryLimit: string = memory): Resources {
     return { requests: { cpu, memory }, limits: { memory: memoryLimit } };
 }

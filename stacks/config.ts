@@ -187,4 +187,3 @@ export function loadEnvironment(): LoadedEnvironment {
     return { stack: pulumi.getStack(), env, secrets };
 }
 
-export { CONFIG_KEYS };

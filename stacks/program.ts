@@ -12,17 +12,12 @@ import { parseDuration } from "../components/duration";
 import { GcpClusterPlatform } from "../components/gcp/platform";
 import { ObservabilityStack } from "../components/k8s/observabilityStack";
 import type { RenderBase } from "../components/k8s/renderInput";
+import type { ClusterPlatformOutputs } from "../components/platform";
+import type { Retention } from "../components/render/types";
 import { CHART_KEYS, ChartKey, ChartSource, resolveChart } from "../components/versions";
 import { Provider as RandomProvider } from "@pulumi/random/provider";
-import type { ClusterPlatformOutputs } from "../components/platform";
 import { loadEnvironment, LoadedEnvironment } from "./config";
 import type { ClusterConfig, Environment } from "./schema";
-
-export interface Retention {
-    readonly metricsMs: number;
-    readonly logsMs: number;
-    readonly tracesMs: number;
-}
 
 /** Retention in milliseconds (the schema has already checked that each parses). */
 export function retentionOf(env: Environment): Retention {
@@ -71,7 +66,7 @@ export function deployEnvironment(loaded: LoadedEnvironment) {
     const random = new RandomProvider("random");
     const receivers = { slackWebhookUrl: loaded.secrets.slackWebhookUrl!, pagerdutyRoutingKey: loaded.secrets.pagerdutyRoutingKey };
     const stacks = platforms.map(platform => new ObservabilityStack(`${platform.clusterName}-obs`, {
-        base: renderBase(stack, env, platform), platform, charts, receivers,
+        base: renderBase(stack, env, retention, platform), platform, charts, receivers,
     }, { providers: [platform.kubernetesProvider, random] }));
     return {
         tier: env.tier,
@@ -85,12 +80,12 @@ export function deployEnvironment(loaded: LoadedEnvironment) {
 }
 
 /** What every renderer of one cluster gets, apart from its storage and identities. */
-export function renderBase(stack: string, env: Environment, platform: ClusterPlatformOutputs): RenderBase {
+export function renderBase(stack: string, env: Environment, retention: Retention, platform: ClusterPlatformOutputs): RenderBase {
     return {
         stack,
         tier: env.tier,
         cluster: { name: platform.clusterName, cloud: platform.cloud, region: platform.region },
-        retention: retentionOf(env),
+        retention,
         sampling: { percentage: env.sampling.percentage, latencyThresholdMs: parseDuration(env.sampling.latencyThreshold)! },
         scrapeInterval: env.scrapeInterval,
     };

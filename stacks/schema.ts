@@ -157,13 +157,10 @@ export const EnvironmentSchema = obj({
         Record<keyof typeof CHARTS, z.ZodOptional<z.ZodString>>).default({}),
 }, "an environment");
 
-export type EnvironmentInput = z.input<typeof EnvironmentSchema>;
 export type Environment = z.output<typeof EnvironmentSchema>;
 export type ClusterConfig = Environment["clusters"][number];
 export type AwsClusterConfig = Extract<ClusterConfig, { cloud: "aws" }>;
 export type GcpClusterConfig = Extract<ClusterConfig, { cloud: "gcp" }>;
-export type Severity = (typeof SEVERITIES)[number];
-export { SEVERITIES };
 
 /** The stack config keys the schema knows (after the `observability:` namespace). */
 export const CONFIG_KEYS = Object.keys(EnvironmentSchema.shape);

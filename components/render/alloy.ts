@@ -12,7 +12,7 @@
  * not a new pod, after which each container's retained log is read again (Loki drops identical
  * entries and refuses those older than its out-of-order window).
  */
-import { SIZING } from "../sizing";
+import { resourceValues, SIZING } from "../sizing";
 import { endpoints, RELEASES } from "./topology";
 import type { RenderInput } from "./types";
 
@@ -146,7 +146,7 @@ export function renderAlloyValues(input: RenderInput): Record<string, unknown> {
                 extra: [{ name: STORAGE_VOLUME, mountPath: ALLOY_STORAGE_PATH }],
             },
             storagePath: ALLOY_STORAGE_PATH,
-            resources: { requests: { ...r.requests }, limits: { ...r.limits } },
+            resources: resourceValues(r),
             // No anonymous usage reports to Grafana Labs from inside the cluster.
             enableReporting: false,
         },

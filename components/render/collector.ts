@@ -19,7 +19,7 @@
  * already rewrites them, so we write the new names: what we render is what runs.
  */
 import { formatDuration } from "../duration";
-import { SIZING, TAIL_SAMPLING_NUM_TRACES, type Resources } from "../sizing";
+import { resourceValues, SIZING, TAIL_SAMPLING_NUM_TRACES } from "../sizing";
 import { endpoints, RELEASES } from "./topology";
 import type { RenderInput, Tier } from "./types";
 
@@ -173,7 +173,7 @@ export function renderCollectorValues(input: RenderInput, role: CollectorRole): 
         alternateConfig: role === "gateway" ? renderCollectorConfig(input) : renderCollectorLoadBalancerConfig(input),
         presets: { kubernetesAttributes: { enabled: true } },
         replicaCount: sizing.replicas,
-        resources: resources(sizing.resources),
+        resources: resourceValues(sizing.resources),
         // OTLP only. The chart enables the Jaeger and Zipkin ports by default; metrics (8888) is off by
         // default and the ServiceMonitor scrapes it.
         ports: {
@@ -336,9 +336,6 @@ function pipeline(processors: readonly string[], ...exporters: string[]): Record
     return { receivers: [C.receiver], processors: [...processors], exporters };
 }
 
-function resources(r: Resources): Record<string, unknown> {
-    return { requests: { ...r.requests }, limits: { ...r.limits } };
-}
 
 function assertProd(tier: Tier): void {
     if (tier !== "prod") {

@@ -6,7 +6,7 @@
  * kube-prometheus-stack, and grafana/ for the `grafana` subchart) by test/render-kps.test.ts.
  */
 import { formatDuration } from "../duration";
-import { EXEMPLARS_MAX_SIZE, SIZING, type Resources, type WorkloadSizing } from "../sizing";
+import { EXEMPLARS_MAX_SIZE, resourceValues, SIZING, type WorkloadSizing } from "../sizing";
 import { CHARTS, type ChartSource } from "../versions";
 import { DATASOURCE_UIDS, NAMESPACES, RELEASES, endpoints } from "./topology";
 import type { RenderInput, Tier } from "./types";
@@ -77,9 +77,6 @@ export const PROMETHEUS_OUT_OF_ORDER_TIME_WINDOW = "5m";
 
 // ---- values ----
 
-function resources(r: Resources): Record<string, unknown> {
-    return { requests: { ...r.requests }, limits: { ...r.limits } };
-}
 
 /** The workload's PersistentVolume size; SIZING gives one to every workload rendered with a volume here. */
 function storageOf(w: WorkloadSizing, workload: string): string {
@@ -208,7 +205,7 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
 
     const prometheusSpec = {
         replicas: size.prometheus.replicas,
-        resources: resources(size.prometheus.resources),
+        resources: resourceValues(size.prometheus.resources),
         /** Retention by age (config) and by size (SIZING, below the volume size so the disk never fills). */
         retention: formatDuration(input.retention.metricsMs),
         retentionSize: size.prometheus.retentionSize,
@@ -241,7 +238,7 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
 
     const alertmanagerSpec = {
         replicas: size.alertmanager.replicas,
-        resources: resources(size.alertmanager.resources),
+        resources: resourceValues(size.alertmanager.resources),
         /** Silences and notification log survive restarts. */
         storage: volumeClaimTemplate(storageOf(size.alertmanager, "alertmanager")),
         /** Mounted at ALERTMANAGER_SECRET_DIR; the Secret must exist before the pods start. */
@@ -250,7 +247,7 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
 
     const grafana = {
         replicas: size.grafana.replicas,
-        resources: resources(size.grafana.resources),
+        resources: resourceValues(size.grafana.resources),
         /**
          * `type: sts` renders a StatefulSet with one volume per replica. The chart's default `pvc`
          * type shares one ReadWriteOnce claim across a Deployment, which cannot attach on a second
@@ -290,7 +287,7 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
         /** CRDs come from their own release (PROMETHEUS_OPERATOR_CRDS), installed first. */
         crds: { enabled: false },
         prometheusOperator: {
-            resources: resources(size.prometheusOperator.resources),
+            resources: resourceValues(size.prometheusOperator.resources),
         },
         prometheus: {
             /** Chart default `minAvailable: 1`. */

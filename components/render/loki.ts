@@ -6,7 +6,7 @@
  * `input.retention.logsMs` via compactor retention.
  */
 import { toHours } from "../duration";
-import { LOKI_CANARY_RESOURCES, LOKI_LIGHT_RESOURCES, SIZING, type Resources } from "../sizing";
+import { LOKI_CANARY_RESOURCES, LOKI_LIGHT_RESOURCES, resourceValues, SIZING } from "../sizing";
 import { RELEASES } from "./topology";
 import type { RenderInput, Tier } from "./types";
 
@@ -77,9 +77,6 @@ function replicaCounts(tier: Tier): Record<Component, number> {
     return { ...zero, ingester: n, distributor: n, querier: n, queryFrontend: n, queryScheduler: n, indexGateway: n, ruler: n, compactor: 1 };
 }
 
-function resources(r: Resources): Record<string, unknown> {
-    return { requests: { ...r.requests }, limits: { ...r.limits } };
-}
 
 /**
  * PodDisruptionBudget of a running component. The chart renders one only when the component has
@@ -100,7 +97,7 @@ function workloads(tier: Tier): Record<Component, Record<string, unknown>> {
         const replicas = counts[c];
         out[c] = replicas === 0 ? { replicas } : {
             replicas,
-            resources: resources(HEAVY.has(c) ? SIZING[tier].loki.resources : LOKI_LIGHT_RESOURCES),
+            resources: resourceValues(HEAVY.has(c) ? SIZING[tier].loki.resources : LOKI_LIGHT_RESOURCES),
             // The compactor has no podDisruptionBudget key: it is a singleton.
             ...(c === "compactor" ? {} : { podDisruptionBudget: pdb(tier) }),
         };
@@ -246,7 +243,7 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
             enabled: true,
             replicas: sizing.loki.replicas,
             verboseLogging: false,
-            resources: resources(LOKI_LIGHT_RESOURCES),
+            resources: resourceValues(LOKI_LIGHT_RESOURCES),
             podDisruptionBudget: pdb(tier),
         },
 
@@ -257,7 +254,7 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
          * The helm test is off in both tiers. Pulumi never runs `helm test`, and the test
          * image tag floats (`latest`). validate.yaml only needs the canary when the test is on.
          */
-        lokiCanary: { enabled: true, kind: "Deployment", replicas: 1, resources: resources(LOKI_CANARY_RESOURCES) },
+        lokiCanary: { enabled: true, kind: "Deployment", replicas: 1, resources: resourceValues(LOKI_CANARY_RESOURCES) },
         test: { enabled: false },
 
         /** Deprecated bundled MinIO stays off (chart default false; the shipped examples turn it on). */

@@ -9,7 +9,7 @@
  * (4317/4318); tempo-distributed names every resource `<fullname>-<component>`.
  */
 import { toHours } from "../duration";
-import { SIZING, TEMPO_PROD_COMPONENTS, type Resources } from "../sizing";
+import { resourceValues, SIZING, TEMPO_PROD_COMPONENTS } from "../sizing";
 import type { ChartKey } from "../versions";
 import { endpoints, RELEASES } from "./topology";
 import type { RenderInput } from "./types";
@@ -85,9 +85,6 @@ function overrides(): Record<string, unknown> {
 }
 
 /** Plain copy of a SIZING resources block (values must be plain data). */
-function resources(r: Resources): Record<string, unknown> {
-    return { requests: { ...r.requests }, limits: { ...r.limits } };
-}
 
 /** GOMEMLIMIT at 85% of the memory limit, the factor tempo-distributed injects on its own. */
 function goMemLimit(limit: string): string {
@@ -119,7 +116,7 @@ function singleBinaryValues(input: RenderInput): Record<string, unknown> {
              */
             memBallastSizeMbs: 0,
             extraEnv: [{ name: "GOMEMLIMIT", value: goMemLimit(size.resources.limits.memory) }],
-            resources: resources(size.resources),
+            resources: resourceValues(size.resources),
             /** Rendered into compactor.compaction.block_retention. */
             retention: toHours(input.retention.tracesMs),
             /** The chart's `storage` is free-form: toYaml'd into tempo.yaml `storage`. */
@@ -166,26 +163,26 @@ function distributedValues(input: RenderInput): Record<string, unknown> {
             replicas: size.replicas,
             config: { replication_factor: size.replicationFactor },
             persistence: { enabled: true, size: size.storage },
-            resources: resources(size.resources),
+            resources: resourceValues(size.resources),
             podDisruptionBudget: pdb,
         },
-        distributor: { replicas: replicas.distributor, resources: resources(routerResources), podDisruptionBudget: pdb },
-        querier: { replicas: replicas.querier, resources: resources(size.resources), podDisruptionBudget: pdb },
-        queryFrontend: { replicas: replicas.queryFrontend, resources: resources(routerResources), podDisruptionBudget: pdb },
+        distributor: { replicas: replicas.distributor, resources: resourceValues(routerResources), podDisruptionBudget: pdb },
+        querier: { replicas: replicas.querier, resources: resourceValues(size.resources), podDisruptionBudget: pdb },
+        queryFrontend: { replicas: replicas.queryFrontend, resources: resourceValues(routerResources), podDisruptionBudget: pdb },
         /**
          * The compactor applies retention. Its `compaction` block renders only while the Tempo 3
          * backend-scheduler is disabled, so that stays pinned off here.
          */
         compactor: {
             replicas: replicas.compactor,
-            resources: resources(size.resources),
+            resources: resourceValues(size.resources),
             config: { compaction: { block_retention: toHours(input.retention.tracesMs) } },
         },
         backendScheduler: { enabled: false },
         metricsGenerator: {
             enabled: true,
             replicas: replicas.metricsGenerator,
-            resources: resources(size.resources),
+            resources: resourceValues(size.resources),
             podDisruptionBudget: pdb,
             config: { storage: { remote_write: remoteWrite(input) } },
         },

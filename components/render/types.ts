@@ -24,12 +24,19 @@ export interface ObjectStorageFacts {
     readonly buckets: { readonly lokiChunks: string; readonly lokiRuler: string; readonly tempo: string };
 }
 
+/** Retention per signal, in milliseconds (components/duration.ts formats them). */
+export interface Retention {
+    readonly metricsMs: number;
+    readonly logsMs: number;
+    readonly tracesMs: number;
+}
+
 export interface RenderInput {
     readonly stack: string;
     readonly tier: Tier;
     readonly cluster: { readonly name: string; readonly cloud: Cloud; readonly region: string };
     /** Retention per signal, as milliseconds (see components/duration.ts to format). */
-    readonly retention: { readonly metricsMs: number; readonly logsMs: number; readonly tracesMs: number };
+    readonly retention: Retention;
     /** Tail sampling: keep `percentage` of ordinary traces; errors and traces slower than the threshold are always kept. */
     readonly sampling: { readonly percentage: number; readonly latencyThresholdMs: number };
     /** Prometheus scrape interval, e.g. "30s". */

@@ -9,8 +9,8 @@
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../../stacks/config";
 
-export const PROJECT = "observability";
 /** How the SDK marks a secret value inside a serialized property map. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_MARK = "[secret]";
