@@ -14,7 +14,7 @@ import { criticalPathMarkdown, helmReleaseFiles, planOf, renderTree, summaryMark
 import { RELEASES } from "../components/render/topology";
 import { availableStacks, readStackFile, ROOT, StackFileError } from "./lib/stack-file";
 import { manifestsMarkdown, ReleaseRenderError, renderReleases, RenderedRelease } from "./lib/manifests";
-import { HelmUnavailable } from "./lib/helm";
+import { HelmUnavailable, templateStats } from "./lib/helm";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
 
@@ -83,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const tree = renderTree(stack, result.records);
     console.log(args.quiet ? tree.split("\n")[0] : tree);
+    if (rendered.length) console.log(`rendered ${rendered.length} releases: ${templateStats.helmRuns} by Helm, ${templateStats.cacheHits} from the cache (.cache/helm-template)`);
     console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md and ${written} files under <cluster>/`);
     return 0;
 }
