@@ -200,6 +200,7 @@ describe("the preview's output folder: only what it wrote is ever removed", () =
             fs.rmSync(other, { recursive: true });
         }
     });
+    it("a folder below a file", () => refused("Pulumi.yaml/x", "dev", `output folder Pulumi.yaml/x/dev: ${path.join(fs.realpathSync(root), "Pulumi.yaml")} is a file, not a folder`));
     it("a file", () => {
         fs.mkdirSync(path.join(root, "out"));
         fs.writeFileSync(path.join(root, "out", "dev"), "x");
