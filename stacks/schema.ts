@@ -9,6 +9,7 @@ import {
     GKE_RELEASE_CHANNELS, GKE_RELEASE_CHANNEL_DEFAULT, NODE_POOL, RETENTION_BOUNDS, SAMPLING, SCRAPE_INTERVAL,
 } from "../components/defaults";
 import { formatDuration, parseDuration } from "../components/duration";
+import { vendoredVersions } from "../components/charts";
 
 // ---- leaf builders: each passes the same "allowed" text to the type check and every refinement ----
 
@@ -114,7 +115,12 @@ const Cluster = z.discriminatedUnion("cloud", [AwsCluster, GcpCluster], {
 const SEVERITIES = ["critical", "warning", "info"] as const;
 const SLACK_CHANNEL = text(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel like \"#obs-alerts\"");
 const PERCENTAGE = `a number from ${SAMPLING.percentage.min} to ${SAMPLING.percentage.max}`;
-const CHART_VERSION = text(/^\d+\.\d+\.\d+$/, "an exact chart version like \"1.2.3\"");
+/** A chart version override: exact, and one that has a package in charts/ (components/charts.ts). */
+function chartVersion(key: (typeof CHART_KEYS)[number]) {
+    const have = vendoredVersions(key);
+    const allowed = `a vendored version of ${CHARTS[key].chart} (${have.map(v => JSON.stringify(v)).join(", ")}; add one with npm run charts:pull -- ${key} <version>)`;
+    return z.string({ error: allowed }).refine(v => have.includes(v), { error: allowed });
+}
 
 export const EnvironmentSchema = obj({
     tier: oneOf(["dev", "prod"]),
@@ -153,7 +159,7 @@ export const EnvironmentSchema = obj({
         }),
     }),
     /** Chart version overrides; defaults come from components/versions.ts. */
-    charts: obj(Object.fromEntries(CHART_KEYS.map(k => [k, CHART_VERSION.optional()])) as
+    charts: obj(Object.fromEntries(CHART_KEYS.map(k => [k, chartVersion(k).optional()])) as
         Record<keyof typeof CHARTS, z.ZodOptional<z.ZodString>>).default({}),
 }, "an environment");
 

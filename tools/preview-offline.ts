@@ -1,8 +1,9 @@
 /**
  * `npm run preview:offline -- --stack <name>`: runs the real program under the Pulumi mock runtime
  * with that stack's committed config (secrets replaced by marked placeholders), prints what would be
- * created, and writes out/<stack>/plan.json and summary.md. Exit codes: 0 ok, 2 config error,
- * 1 anything else.
+ * created, renders every Helm release with real Helm, and writes out/<stack>/plan.json, summary.md
+ * and, per cluster, the release values, the generated configs and the rendered manifests.
+ * Exit codes: 0 ok, 2 config error, 1 anything else (a release that does not render included).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -12,18 +13,21 @@ import { stringify } from "yaml";
 import { criticalPathMarkdown, helmReleaseFiles, planOf, renderTree, summaryMarkdown } from "./lib/report";
 import { RELEASES } from "../components/render/topology";
 import { availableStacks, readStackFile, ROOT, StackFileError } from "./lib/stack-file";
+import { manifestsMarkdown, ReleaseRenderError, renderReleases, RenderedRelease } from "./lib/manifests";
+import { HelmUnavailable } from "./lib/helm";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
 
-const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [--quiet]
-  --stack  a stack with a Pulumi.<name>.yaml here (${availableStacks().join(", ")})
-  --out    output directory (default: out)
-  --quiet  print only the summary line`;
+const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [--quiet] [--no-manifests]
+  --stack         a stack with a Pulumi.<name>.yaml here (${availableStacks().join(", ")})
+  --out           output directory (default: out)
+  --quiet         print only the summary line
+  --no-manifests  skip rendering the releases with Helm`;
 
 async function main(argv: string[]): Promise<number> {
     let args;
     try {
-        args = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false }, help: { type: "boolean", default: false } } }).values;
+        args = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false }, "no-manifests": { type: "boolean", default: false }, help: { type: "boolean", default: false } } }).values;
     } catch (e) {
         console.error(`${(e as Error).message}\n${USAGE}`);
         return 2;
@@ -51,12 +55,32 @@ async function main(argv: string[]): Promise<number> {
         }
         throw e;
     }
+    let rendered: RenderedRelease[] = [];
+    if (!args["no-manifests"]) {
+        const versions = new Map(env.clusters.map(c => [c.name, c.kubernetesVersion as string]));
+        try {
+            rendered = await renderReleases(stack, result.records, cluster => versions.get(cluster)!);
+        } catch (e) {
+            if (e instanceof ReleaseRenderError || e instanceof HelmUnavailable) {
+                console.error(`error: ${e.message}`);
+                return 1;
+            }
+            throw e;
+        }
+    }
     const outDir = path.resolve(ROOT, args.out!, stack);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, "plan.json"), JSON.stringify(planOf(stack, result.records), null, 2) + "\n");
-    fs.writeFileSync(path.join(outDir, "summary.md"), summaryMarkdown(stack, env, result.records, [criticalPathMarkdown(result.records)]));
-    const written = writeClusterFiles(outDir, result.records);
+    fs.writeFileSync(path.join(outDir, "summary.md"), summaryMarkdown(stack, env, result.records,
+        [criticalPathMarkdown(result.records), ...(rendered.length ? [manifestsMarkdown(rendered)] : [])]));
+    let written = writeClusterFiles(outDir, result.records);
+    for (const r of rendered) {
+        const file = path.join(outDir, r.cluster, "manifests", `${r.release}.yaml`);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, r.manifest);
+        written++;
+    }
     const tree = renderTree(stack, result.records);
     console.log(args.quiet ? tree.split("\n")[0] : tree);
     console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md and ${written} files under <cluster>/`);
