@@ -285,6 +285,21 @@ describe("cloud layer: versions that stay supported", () => {
         ]);
     });
 
+    it("the Cluster Autoscaler's minor must match an EKS cluster's: a warning names both", () => {
+        const config = validConfig();
+        assert.deepStrictEqual(environmentWarnings(parseEnvironment({ values: config, secretKeys: new Set(VALID_SECRET_KEYS) }), new Date("2026-12-02")).filter(w => w.includes("Autoscaler")), []);
+        config.clusters[1].kubernetesVersion = "1.34";
+        const now = supportClock.now;
+        supportClock.now = () => new Date("2026-09-01T00:00:00Z");
+        try {
+            const env = parseEnvironment({ values: config, secretKeys: new Set(VALID_SECRET_KEYS) });
+            assert.deepStrictEqual(environmentWarnings(env, supportClock.now()).filter(w => w.includes("Autoscaler")), [
+                "observability:clusters[1].kubernetesVersion: 1.34, but the Cluster Autoscaler is 1.35; its minor must match the cluster's (bump CHARTS.clusterAutoscaler in components/versions.ts)"]);
+        } finally {
+            supportClock.now = now;
+        }
+    });
+
     it("the committed stacks run versions in standard support today on both clouds", async () => {
         for (const stack of ["dev", "prod"]) {
             const { records } = await runStack(stack);

@@ -375,7 +375,7 @@ describe("cloud layer", () => {
                 [{ name: "pd-balanced", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } }, "pd.csi.storage.gke.io", { type: "pd-balanced" }, "Retain", "WaitForFirstConsumer"]);
             // GKE's own default class stops being the default, so claims without a class land on ours.
             assert.deepStrictEqual(one(prod, "kubernetes:storage.k8s.io/v1:StorageClassPatch", "prod-gke-standard-rwo").inputs.metadata,
-                { name: "standard-rwo", annotations: { "storageclass.kubernetes.io/is-default-class": "false" } });
+                { name: "standard-rwo", annotations: { "storageclass.kubernetes.io/is-default-class": "false", "pulumi.com/patchForce": "true" } });
             assert.strictEqual(one(dev, "kubernetes:storage.k8s.io/v1:StorageClass", "dev-gke-pd-balanced").inputs.reclaimPolicy, "Delete");
         });
 

@@ -190,7 +190,8 @@ function createGkeCluster(parent: pulumi.Resource, name: string, args: GkeCluste
         allowVolumeExpansion: true,
     }, { parent, provider });
     const demoted = new StorageClassPatch(`${name}-${GKE_BUILTIN_DEFAULT_STORAGE_CLASS}`, {
-        metadata: { name: GKE_BUILTIN_DEFAULT_STORAGE_CLASS, annotations: { [DEFAULT_CLASS]: "false" } },
+        // The addon manager created the class (client-side apply); force takes the one annotation over.
+        metadata: { name: GKE_BUILTIN_DEFAULT_STORAGE_CLASS, annotations: { [DEFAULT_CLASS]: "false", "pulumi.com/patchForce": "true" } },
     }, { parent, provider });
     return { cluster, nodePool, provider, storageReady: [storageClass, demoted] };
 }
