@@ -145,7 +145,14 @@ const GcpCluster = obj({
     cmekKeyName: text(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
         "a Cloud KMS key name like \"projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k\"").optional(),
     ...controlPlaneAccess,
-}, "a GCP cluster");
+}, "a GCP cluster").superRefine((c, ctx) => {
+    // GCS accepts a CMEK key only in the bucket's location, which is the cluster's region.
+    const location = c.cmekKeyName?.split("/")[3];
+    if (location !== undefined && location !== c.region) {
+        ctx.addIssue({ code: "custom", path: ["cmekKeyName"], input: c.cmekKeyName,
+            message: `a Cloud KMS key in the cluster's region (projects/…/locations/${c.region}/keyRings/…/cryptoKeys/…)` });
+    }
+});
 
 const Cluster = z.discriminatedUnion("cloud", [AwsCluster, GcpCluster], {
     error: iss => iss.code === "invalid_union" ? "one of \"aws\", \"gcp\"" : "a cluster object with cloud \"aws\" or \"gcp\"",

@@ -4,6 +4,7 @@
  * several clusters).
  */
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { quotaUse, quotaWarnings } from "../components/quotas";
 import { KUBERNETES_SUPPORT, supportClock, supportStatus } from "../components/versions";
 import { ConfigError, parseEnvironment } from "../stacks/config";
@@ -99,6 +100,9 @@ describe("cloud layer: fresh account and project", () => {
         const err = await runMocked({ stack: "test", config, secretKeys: VALID_SECRET_KEYS, callerArn: "arn:aws:sts::123456789012:assumed-role/someone-else/ci" }, run)
             .then(() => undefined, (e: unknown) => e);
         assert.ok(err instanceof ConfigError, String(err));
+        // Caught before anything is created: the monitor holds the providers only (they create nothing).
+        const held = [...(pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> }).resources.keys()];
+        assert.deepStrictEqual(held.map(urn => urn.split("::")[2]).sort(), ["pulumi:providers:aws", "pulumi:providers:gcp"]);
         assert.strictEqual(err.message, "observability:clusters[1].deployRole: got \"arn:aws:iam::123456789012:role/pulumi-deploy\"; expected the identity running `pulumi up` "
             + "(the caller is arn:aws:sts::123456789012:assumed-role/someone-else/ci): it is the one principal given cluster-admin at creation");
         const { records } = await runMocked({ stack: "test", config, secretKeys: VALID_SECRET_KEYS, callerArn: "arn:aws:sts::123456789012:assumed-role/pulumi-deploy/ci" }, run);

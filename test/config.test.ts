@@ -123,6 +123,8 @@ const CASES: Case[] = [
         error: `observability:clusters[1].network.privateSubnetIds[1]: got "subnet-0abc12345def67890"; expected a subnet id not listed before` },
     { title: "bad CMEK key name", mutate: c => { c.clusters[0].cmekKeyName = "my-key"; },
         error: `observability:clusters[0].cmekKeyName: got "my-key"; expected a Cloud KMS key name like "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"` },
+    { title: "CMEK key outside the cluster's region", mutate: c => { c.clusters[0].cmekKeyName = "projects/p/locations/us-east1/keyRings/r/cryptoKeys/k"; },
+        error: `observability:clusters[0].cmekKeyName: got "projects/p/locations/us-east1/keyRings/r/cryptoKeys/k"; expected a Cloud KMS key in the cluster's region (projects/…/locations/europe-west1/keyRings/…/cryptoKeys/…)` },
     { title: "unknown release channel", mutate: c => { c.clusters[0].releaseChannel = "BETA"; },
         error: `observability:clusters[0].releaseChannel: got "BETA"; expected one of "RAPID", "REGULAR", "STABLE"` },
     { title: "Slack webhook secret missing", mutate: c => { delete c.slackWebhookUrl; }, secretKeys: [],
