@@ -9,6 +9,8 @@ import {
     AUTHORIZED_NETWORKS_MAX, GKE_RELEASE_CHANNELS, GKE_RELEASE_CHANNEL_DEFAULT, NODE_POOL, RETENTION_BOUNDS, SAMPLING, SCRAPE_INTERVAL,
 } from "../components/defaults";
 import { formatDuration, parseDuration } from "../components/duration";
+import { vendoredVersions } from "../components/charts";
+import { cloudIssues } from "./cloud-checks";
 
 // ---- leaf builders: each passes the same "allowed" text to the type check and every refinement ----
 
@@ -100,13 +102,13 @@ function nodePool(machineType: z.ZodString) {
     });
 }
 
-const AWS_ROLE_OR_USER_ARN = text(/^arn:aws(-[a-z]+)?:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/,
+const AWS_ROLE_OR_USER_ARN = text(/^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/,
     "an IAM role or user ARN like \"arn:aws:iam::123456789012:role/platform-admin\"");
 
 const AwsCluster = obj({
     name: CLUSTER_NAME,
     cloud: z.literal("aws"),
-    region: text(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region like \"eu-west-1\""),
+    region: text(/^[a-z]{2,4}(-[a-z]+)+-\d$/, "an AWS region like \"eu-west-1\""),
     kubernetesVersion: kubernetesVersion("aws"),
     nodePool: nodePool(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like \"m6i.xlarge\"")),
     /** Use an existing VPC (the one these subnets are in) instead of creating one. */
@@ -145,14 +147,7 @@ const GcpCluster = obj({
     cmekKeyName: text(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
         "a Cloud KMS key name like \"projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k\"").optional(),
     ...controlPlaneAccess,
-}, "a GCP cluster").superRefine((c, ctx) => {
-    // GCS accepts a CMEK key only in the bucket's location, which is the cluster's region.
-    const location = c.cmekKeyName?.split("/")[3];
-    if (location !== undefined && location !== c.region) {
-        ctx.addIssue({ code: "custom", path: ["cmekKeyName"], input: c.cmekKeyName,
-            message: `a Cloud KMS key in the cluster's region (projects/…/locations/${c.region}/keyRings/…/cryptoKeys/…)` });
-    }
-});
+}, "a GCP cluster");
 
 const Cluster = z.discriminatedUnion("cloud", [AwsCluster, GcpCluster], {
     error: iss => iss.code === "invalid_union" ? "one of \"aws\", \"gcp\"" : "a cluster object with cloud \"aws\" or \"gcp\"",
@@ -163,7 +158,12 @@ const Cluster = z.discriminatedUnion("cloud", [AwsCluster, GcpCluster], {
 const SEVERITIES = ["critical", "warning", "info"] as const;
 const SLACK_CHANNEL = text(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel like \"#obs-alerts\"");
 const PERCENTAGE = `a number from ${SAMPLING.percentage.min} to ${SAMPLING.percentage.max}`;
-const CHART_VERSION = text(/^\d+\.\d+\.\d+$/, "an exact chart version like \"1.2.3\"");
+/** A chart version override: exact, and one that has a package in charts/ (components/charts.ts). */
+function chartVersion(key: (typeof CHART_KEYS)[number]) {
+    const have = vendoredVersions(key);
+    const allowed = `a vendored version of ${CHARTS[key].chart} (${have.map(v => JSON.stringify(v)).join(", ")}; add one with npm run charts:pull -- ${key} <version>)`;
+    return z.string({ error: allowed }).refine(v => have.includes(v), { error: allowed });
+}
 
 export const EnvironmentSchema = obj({
     tier: oneOf(["dev", "prod"]),
@@ -202,9 +202,11 @@ export const EnvironmentSchema = obj({
         }),
     }),
     /** Chart version overrides; defaults come from components/versions.ts. */
-    charts: obj(Object.fromEntries(CHART_KEYS.map(k => [k, CHART_VERSION.optional()])) as
+    charts: obj(Object.fromEntries(CHART_KEYS.map(k => [k, chartVersion(k).optional()])) as
         Record<keyof typeof CHARTS, z.ZodOptional<z.ZodString>>).default({}),
 }, "an environment").superRefine((env, ctx) => {
+    // The clouds' own rules and what the stack runs (stacks/cloud-checks.ts), once the shape is valid.
+    for (const issue of cloudIssues(env)) ctx.addIssue({ code: "custom", ...issue });
     const projects = new Map<string, number>();
     env.clusters.forEach((c, i) => {
         if (env.tier === "prod" && c.authorizedNetworks === undefined && !c.privateEndpoint) {

@@ -32,7 +32,10 @@ function awsOnly(n: number) {
     config.tier = "prod";
     config.alerting.pagerduty = { enabled: true };
     config.pagerdutyRoutingKey = "0123456789abcdef0123456789ABCDEF";
-    config.clusters = Array.from({ length: n }, (_, i) => ({ ...config.clusters[1], name: `prod-eks-${i + 1}`, authorizedNetworks: ["203.0.113.0/24"] }));
+    config.clusters = Array.from({ length: n }, (_, i) => ({
+        ...config.clusters[1], name: `prod-eks-${i + 1}`, authorizedNetworks: ["203.0.113.0/24"],
+        nodePool: { machineType: "m6i.2xlarge", min: 3, max: 3 },
+    }));
     return config;
 }
 
@@ -124,10 +127,14 @@ describe("cloud layer: fresh account and project", () => {
             ["aws eu-west-1", "VPCs per Region (L-F678F1CE)", 3, 5, false],
             ["aws eu-west-1", "EC2-VPC Elastic IPs (L-0263D0A3)", 9, 5, true],
             ["aws eu-west-1", "NAT gateways per Availability Zone (L-FE5A380F)", 3, 5, false],
-            ["aws eu-west-1", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, vCPUs (L-1216C47A)", 3 * 3 * 2, 32, false],
+            ["aws eu-west-1", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, vCPUs (L-1216C47A)", 3 * 3 * 8, 32, true],
         ]);
-        assert.deepStrictEqual(quotaWarnings(prod), ["aws eu-west-1: this stack needs 9 of \"Amazon EC2: EC2-VPC Elastic IPs (L-0263D0A3)\", above the default quota of 5; "
-            + "check the account/project's quota and request an increase before `pulumi up`"]);
+        assert.deepStrictEqual(quotaWarnings(prod), [
+            "aws eu-west-1: this stack needs 9 of \"Amazon EC2: EC2-VPC Elastic IPs (L-0263D0A3)\", above the default quota of 5; "
+            + "check the account/project's quota and request an increase before `pulumi up`",
+            "aws eu-west-1: this stack needs 72 of \"Amazon EC2: Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, vCPUs (L-1216C47A)\", "
+            + "above the default quota of 32; check the account/project's quota and request an increase before `pulumi up`",
+        ]);
     });
 
     it("quotas: the committed dev stack fits the defaults; prod's GKE needs more CPUS and SSD_TOTAL_GB than a new project has", async () => {
@@ -373,7 +380,7 @@ describe("cloud layer: clusters that scale", () => {
             Condition: { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/prod-eks": "owned" } } });
         const release = one(records, "kubernetes:helm.sh/v3:Release", "prod-eks-autoscaler");
         const values = release.inputs.values as any;
-        assert.deepStrictEqual([release.inputs.chart, release.inputs.version, release.inputs.namespace], ["cluster-autoscaler", "9.59.0", "kube-system"]);
+        assert.deepStrictEqual([release.inputs.chart, release.inputs.version, release.inputs.namespace], ["./charts/cluster-autoscaler-9.59.0.tgz", "9.59.0", "kube-system"]);
         assert.deepStrictEqual([values.cloudProvider, values.awsRegion, values.autoDiscovery, values.rbac.serviceAccount.name, values.extraArgs["enforce-node-group-min-size"]],
             ["aws", "eu-west-1", { clusterName: "prod-eks" }, "cluster-autoscaler", true]);
         assert.strictEqual(values.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/prod-eks-autoscaler");
@@ -383,13 +390,13 @@ describe("cloud layer: clusters that scale", () => {
     it("changing nodePool min and max on a running cluster is a plain update of the scaling bounds (desired size stays the autoscaler's)", async () => {
         const config = awsOnly(2);
         const before = (await runConfig(config, [...VALID_SECRET_KEYS, "pagerdutyRoutingKey"])).records;
-        config.clusters[0].nodePool = { ...config.clusters[0].nodePool, min: 2, max: 6 };
+        config.clusters[0].nodePool = { ...config.clusters[0].nodePool, min: 4, max: 6 };
         const after = (await runConfig(config, [...VALID_SECRET_KEYS, "pagerdutyRoutingKey"])).records;
         const changes = plan(before, after);
         const byUrn = new Map(after.map(r => [r.urn, r]));
         assert.deepStrictEqual([...changes.entries()].map(([urn, keys]) => [byUrn.get(urn)!.name, keys]), [["prod-eks-1-nodes", ["scalingConfig"]]]);
         const ng = one(after, "aws:eks/nodeGroup:NodeGroup", "prod-eks-1-nodes");
-        assert.deepStrictEqual(ng.inputs.scalingConfig, { minSize: 2, maxSize: 6, desiredSize: 2 });
+        assert.deepStrictEqual(ng.inputs.scalingConfig, { minSize: 4, maxSize: 6, desiredSize: 4 });
         // The engine keeps the old desiredSize (ignoreChanges), so the update sends only the new bounds.
         assert.deepStrictEqual(ng.ignoreChanges, ["scalingConfig.desiredSize"]);
     });

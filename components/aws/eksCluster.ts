@@ -17,6 +17,7 @@ import { OpenIdConnectProvider, Role, RolePolicyAttachment } from "@pulumi/aws/i
 import { Release } from "@pulumi/kubernetes/helm/v3";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { StorageClass } from "@pulumi/kubernetes/storage/v1";
+import { chartPackagePath } from "../charts";
 import { HELM_DEFAULTS } from "../k8s/helmRelease";
 import { eksKubeconfig } from "../kubeconfig";
 import { clusterAutoscalerValues, CLUSTER_AUTOSCALER } from "../render/clusterAutoscaler";
@@ -24,6 +25,8 @@ import type { ChartSource } from "../versions";
 import { clusterAutoscalerPolicy, ebsCsiKmsPolicy, serviceTrustPolicy } from "./policies";
 import { KmsKey } from "./kmsKey";
 import { WorkloadRole } from "./workloadRole";
+import { amiTypeFor } from "../machine-types";
+import { names } from "../naming";
 
 const MANAGED = "arn:aws:iam::aws:policy";
 export const CLUSTER_POLICIES = [`${MANAGED}/AmazonEKSClusterPolicy`];
@@ -77,10 +80,8 @@ export interface EksClusterArgs {
     readonly tags: Readonly<Record<string, string>>;
 }
 
-/** Graviton instance families (m7g, c8g, r7gd, ...) need the ARM AMI. */
-export function amiTypeFor(instanceType: string): string {
-    return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
-}
+/** Graviton instance types (a1, m7g, c8g, r7gd, t4g, ...) need the ARM AMI: the architecture comes from components/machine-types.ts. */
+export { amiTypeFor };
 
 /** The control-plane log group EKS writes to (it must exist first to carry retention and KMS). */
 export function controlPlaneLogGroupName(cluster: string): string {
@@ -127,8 +128,8 @@ function clusterAdmin(parent: pulumi.Resource, name: string, clusterName: pulumi
 function createEksCluster(parent: pulumi.Resource, name: string, args: EksClusterArgs) {
     const o = { parent };
     const tags = { ...args.tags };
-    const { role: clusterRole, attachments: clusterPolicies } = roleWithPolicies(parent, `${name}-cluster-role`, "eks.amazonaws.com", CLUSTER_POLICIES, tags);
-    const secretsKey = new KmsKey(`${name}-secrets`, {
+    const { role: clusterRole, attachments: clusterPolicies } = roleWithPolicies(parent, names.eksClusterRole(name), "eks.amazonaws.com", CLUSTER_POLICIES, tags);
+    const secretsKey = new KmsKey(names.kmsKey(name, "secrets"), {
         description: `Kubernetes Secrets of EKS cluster ${name}`, accountId: args.accountId, region: args.region, deployRole: args.deployRole,
         use: clusterRole.arn.apply(clusterRoleArn => ({ kind: "eksSecrets" as const, clusterRoleArn })),
         deletionWindowInDays: args.kmsDeletionWindowDays, protect: args.protect, tags,
@@ -170,8 +171,8 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
     });
     const oidc = new OpenIdConnectProvider(`${name}-oidc`, { url: issuer, clientIdLists: ["sts.amazonaws.com"], tags }, o);
 
-    const { role: nodeRole, attachments: nodePolicies } = roleWithPolicies(parent, `${name}-node-role`, "ec2.amazonaws.com", NODE_POLICIES, tags);
-    const nodeGroup = new NodeGroup(`${name}-nodes`, {
+    const { role: nodeRole, attachments: nodePolicies } = roleWithPolicies(parent, names.eksNodeRole(name), "ec2.amazonaws.com", NODE_POLICIES, tags);
+    const nodeGroup = new NodeGroup(names.nodes(name), {
         clusterName: cluster.name,
         // The cluster's version: an upgrade of the control plane rolls the nodes next.
         version: cluster.version,
@@ -194,7 +195,7 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
     const deployAccess = clusterAdmin(parent, `${name}-deployer`, cluster.name, args.deployRole, tags);
     args.admins.forEach((principalArn, i) => clusterAdmin(parent, `${name}-admin-${i}`, cluster.name, principalArn, tags));
 
-    const ebsRole = new WorkloadRole(`${name}-ebs-csi`, {
+    const ebsRole = new WorkloadRole(names.ebsCsiRole(name), {
         oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount,
         managedPolicyArns: [EBS_CSI.policy],
         // The gp3 StorageClass encrypts volumes with the volume key.
@@ -230,13 +231,14 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
         allowVolumeExpansion: true,
     }, { parent, provider });
 
-    const autoscalerRole = new WorkloadRole(`${name}-autoscaler`, {
+    const autoscalerRole = new WorkloadRole(names.autoscalerRole(name), {
         oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: CLUSTER_AUTOSCALER.namespace, serviceAccount: CLUSTER_AUTOSCALER.serviceAccount,
         policy: clusterAutoscalerPolicy(name), tags,
     }, o);
     new Release(`${name}-autoscaler`, {
         name: CLUSTER_AUTOSCALER.release,
-        chart: args.autoscalerChart.chart, version: args.autoscalerChart.version, repositoryOpts: { repo: args.autoscalerChart.repo },
+        // From its vendored package (charts/), like every release.
+        chart: chartPackagePath(args.autoscalerChart), version: args.autoscalerChart.version,
         namespace: CLUSTER_AUTOSCALER.namespace, createNamespace: false,
         values: autoscalerRole.roleArn.apply(roleArn => clusterAutoscalerValues({ clusterName: name, region: args.region, roleArn })),
         atomic: true, cleanupOnFail: true, maxHistory: HELM_DEFAULTS.maxHistory, timeout: HELM_DEFAULTS.timeoutSeconds,

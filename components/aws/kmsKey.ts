@@ -43,6 +43,7 @@ function createKey(parent: pulumi.Resource, name: string, args: KmsKeyArgs): Key
         policy: pulumi.output(args.use).apply(use => JSON.stringify(keyPolicy({ accountId: args.accountId, region: args.region, deployRole: args.deployRole, use }))),
         tags: args.tags,
     }, { parent, ...dataProtection(args.protect) });
+    // `name` is names.kmsKey(cluster, use), so this is names.kmsAlias(cluster, use), which the name checks cover.
     new Alias(name, { name: `alias/${name}`, targetKeyId: key.keyId }, { parent });
     return key;
 }

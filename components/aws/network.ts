@@ -112,6 +112,7 @@ function createNetwork(parent: pulumi.Resource, name: string, args: NetworkArgs)
     const flowLogs = new LogGroup(`${name}-flow-logs`, {
         name: flowLogGroupName(name), retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn, tags: tags({}, "flow-logs"),
     }, o);
+    // `name` is the network's (names.flowLogsRole of the cluster names the same role for the name checks).
     const delivery = new Role(`${name}-flow-logs`, {
         assumeRolePolicy: JSON.stringify(serviceTrustPolicy("vpc-flow-logs.amazonaws.com")), tags: args.tags,
     }, o);

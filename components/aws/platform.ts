@@ -5,11 +5,12 @@
  * scoped to its own buckets.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { BUCKET_KEYS, BucketKey, bucketExpiry, bucketSuffix } from "../retention";
+import { BUCKET_KEYS, BucketKey, bucketExpiry } from "../retention";
 import { CLOUDWATCH_RETENTION_DAYS, KMS_DELETION_WINDOW_DAYS, NETWORK, WORKLOADS, WorkloadKey } from "../defaults";
 import { ClusterPlatformOutputs, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { AwsClusterConfig } from "../../stacks/schema";
 import type { ChartSource } from "../versions";
+import { KmsKeyUse, names } from "../naming";
 import { Bucket } from "./bucket";
 import { controlPlaneLogGroupName, EksCluster } from "./eksCluster";
 import { KmsKey, KmsKeyArgs } from "./kmsKey";
@@ -68,8 +69,8 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
     const o = { parent };
     const tags = { ...args.tags };
     const netName = `${name}-net`;
-    const key = (suffix: string, description: string, use: KmsKeyArgs["use"]) =>
-        new KmsKey(`${name}-${suffix}`, {
+    const key = (suffix: KmsKeyUse, description: string, use: KmsKeyArgs["use"]) =>
+        new KmsKey(names.kmsKey(name, suffix), {
             description: `${description} of cluster ${cluster.name}`, accountId, region, deployRole, use,
             deletionWindowInDays: KMS_DELETION_WINDOW_DAYS[tier], protect: prod, tags,
         }, o);
@@ -95,7 +96,7 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
         autoscalerChart: args.autoscalerChart, protect: prod, tags,
     }, o);
 
-    const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(`${name}-${bucketSuffix(b)}`, {
+    const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(names.bucket(name, b), {
         kmsKeyArn: dataKey.arn, expiry: bucketExpiry(b, args.retention), protect: prod, tags,
     }, o)])) as Record<BucketKey, Bucket>;
 
@@ -103,7 +104,7 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
     for (const workload of Object.keys(WORKLOADS) as WorkloadKey[]) {
         const { namespace, serviceAccount } = WORKLOADS[workload];
         const access = WORKLOAD_ACCESS[workload];
-        const role = new WorkloadRole(`${name}-${workload}`, {
+        const role = new WorkloadRole(names.workloadRole(name, workload), {
             oidcProviderArn: eks.oidcProviderArn, oidcIssuerUrl: eks.oidcIssuerUrl, namespace, serviceAccount,
             policy: pulumi.all([pulumi.all(access.buckets.map(b => buckets[b].arn)), dataKey.arn]).apply(([arns, keyArn]) =>
                 bucketAccessPolicy(arns, access.objectActions, keyArn, region)),

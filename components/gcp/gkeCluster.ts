@@ -17,6 +17,7 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { StorageClass, StorageClassPatch } from "@pulumi/kubernetes/storage/v1";
 import { GCP_KMS_ROTATION_PERIOD, GKE_MAINTENANCE_WINDOW, NETWORK } from "../defaults";
 import { gkeKubeconfig } from "../kubeconfig";
+import { names, serviceAccountId } from "../naming";
 import { dataProtection } from "../platform";
 import { SECONDARY_RANGES } from "./network";
 
@@ -51,10 +52,8 @@ export interface GkeClusterArgs {
     readonly labels: Readonly<Record<string, string>>;
 }
 
-/** A GCP service-account id (6–30 chars) from a cluster name and a purpose. */
-export function serviceAccountId(cluster: string, purpose: string): string {
-    return `${cluster}-${purpose}`.slice(0, 30).replace(/-+$/, "");
-}
+/** A GCP service-account id (6–30 chars) from a cluster name and a purpose (components/naming.ts). */
+export { serviceAccountId };
 
 /** The control-plane access settings of the GKE API for the cluster's config. */
 export function controlPlaneAccess(authorizedNetworks: readonly string[] | undefined, privateEndpoint: boolean) {
@@ -162,7 +161,7 @@ function createGkeCluster(parent: pulumi.Resource, name: string, args: GkeCluste
         protect: args.protect,
     });
 
-    const nodePool = new NodePool(`${name}-nodes`, {
+    const nodePool = new NodePool(names.nodes(name), {
         project, location: region, cluster: cluster.name,
         initialNodeCount: 1,
         autoscaling: { totalMinNodeCount: args.nodePool.min, totalMaxNodeCount: args.nodePool.max, locationPolicy: "BALANCED" },

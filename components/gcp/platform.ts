@@ -7,12 +7,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CryptoKeyIAMMember } from "@pulumi/gcp/kms";
 import { getProjectServiceAccountOutput } from "@pulumi/gcp/storage";
-import { BUCKET_KEYS, BucketKey, bucketExpiry, bucketSuffix } from "../retention";
+import { BUCKET_KEYS, BucketKey, bucketExpiry } from "../retention";
 import { WORKLOADS, WorkloadKey } from "../defaults";
 import { ClusterPlatformOutputs, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { GcpClusterConfig } from "../../stacks/schema";
 import { Bucket } from "./bucket";
-import { GkeCluster, serviceAccountId } from "./gkeCluster";
+import { GkeCluster } from "./gkeCluster";
+import { names, serviceAccountId } from "../naming";
 import { Network } from "./network";
 import { ProjectServices } from "./projectServices";
 import { WorkloadIdentity } from "./workloadIdentity";
@@ -82,7 +83,7 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
         member: pulumi.interpolate`serviceAccount:${getProjectServiceAccountOutput({ project }, o).emailAddress}`,
     }, { parent, dependsOn: [apis] }).cryptoKeyId;
 
-    const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(`${name}-${bucketSuffix(b)}`, {
+    const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(names.bucket(name, b), {
         project, location: region, expiry: bucketExpiry(b, args.retention), kmsKeyName, protect: prod, labels, apis,
     }, o)])) as Record<BucketKey, Bucket>;
 
