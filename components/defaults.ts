@@ -44,6 +44,23 @@ export const NETWORK = {
     gcpMasterCidr: "172.16.0.0/28",
 } as const;
 
+/** Control-plane CIDRs per cluster (EKS accepts 40 publicAccessCidrs, GKE 50 authorized networks). */
+export const AUTHORIZED_NETWORKS_MAX = 40;
+
+/** CloudWatch log groups (EKS control plane, VPC flow logs): days kept, per tier. */
+export const CLOUDWATCH_RETENTION_DAYS = { dev: 7, prod: 90 } as const;
+
+/** VPC flow logs on GCP subnets: sampled share of flows and aggregation interval. */
+export const GCP_FLOW_LOGS = { flowSampling: 0.5, aggregationInterval: "INTERVAL_5_SEC", metadata: "INCLUDE_ALL_METADATA" } as const;
+
+/** Prod GKE upgrades happen only in this weekly window (UTC, weekend nights). */
+export const GKE_MAINTENANCE_WINDOW = {
+    startTime: "2026-01-03T01:00:00Z", endTime: "2026-01-03T07:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+} as const;
+
+/** Cloud KMS key rotation for GKE Secrets encryption (CIS GKE 5.3.1): every 90 days. */
+export const GCP_KMS_ROTATION_PERIOD = "7776000s";
+
 /** GKE release channel. Defaults to REGULAR. */
 export const GKE_RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE"] as const;
 export const GKE_RELEASE_CHANNEL_DEFAULT = "REGULAR";

@@ -1,6 +1,8 @@
 /**
  * Kubeconfigs with exec-based authentication: the Kubernetes provider obtains a short-lived token
  * on every run (`aws eks get-token`, `gke-gcloud-auth-plugin`), so no credential is stored in state.
+ * Both take the ambient credentials the cloud providers use: the AWS credential chain (including
+ * web identity, as GitHub OIDC sets it up) and Google application default credentials.
  * Pure functions of plain values; components call them inside `pulumi.all(...).apply(...)`.
  */
 import { stringify } from "yaml";
@@ -28,5 +30,7 @@ export function eksKubeconfig(c: ClusterEndpoint & { readonly region: string }):
 
 export function gkeKubeconfig(c: ClusterEndpoint): string {
     return kubeconfig({ ...c, server: c.server.startsWith("https://") ? c.server : `https://${c.server}` },
-        { command: "gke-gcloud-auth-plugin", provideClusterInfo: true });
+        // Application default credentials: a service-account key file or, in CI, an OIDC-federated
+        // identity (GOOGLE_APPLICATION_CREDENTIALS with an external_account file) — no gcloud login needed.
+        { command: "gke-gcloud-auth-plugin", args: ["--use_application_default_credentials"], provideClusterInfo: true });
 }

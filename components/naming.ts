@@ -10,6 +10,10 @@
  */
 import { type BucketKey, bucketSuffix } from "./retention";
 
+/** The uses an EKS cluster has one KMS key each for (components/aws/policies.ts `KeyUse`). */
+export const KMS_KEY_USES = ["secrets", "s3", "ebs", "logs"] as const;
+export type KmsKeyUse = typeof KMS_KEY_USES[number];
+
 /** Pulumi's default auto-name suffix: '-' and 7 random hex characters. */
 export const AUTONAME_SUFFIX_LENGTH = 8;
 
@@ -30,8 +34,12 @@ export const names = {
     ebsCsiRole: (cluster: string) => `${cluster}-ebs-csi`,
     /** EKS managed node group and GKE node pool; auto-named. */
     nodes: (cluster: string) => `${cluster}-nodes`,
-    /** KMS alias of the cluster's key; explicit. */
-    kmsAlias: (cluster: string) => `alias/${cluster}-observability`,
+    /** KMS key of one use (KMS_KEY_USES) and its alias; the alias is explicit. */
+    kmsKey: (cluster: string, use: KmsKeyUse) => `${cluster}-${use}`,
+    kmsAlias: (cluster: string, use: KmsKeyUse) => `alias/${cluster}-${use}`,
+    /** IRSA role of the Cluster Autoscaler, and the VPC flow-log delivery role; auto-named. */
+    autoscalerRole: (cluster: string) => `${cluster}-autoscaler`,
+    flowLogsRole: (cluster: string) => `${cluster}-net-flow-logs`,
     /** GCP VPC network and its children; auto-named. */
     gcpNetwork: (cluster: string) => `${cluster}-net`,
     gcpSubnetwork: (cluster: string) => `${cluster}-net-nodes`,

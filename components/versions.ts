@@ -37,6 +37,12 @@ export const CHARTS = {
     tempoDistributed: { chart: "tempo-distributed", repo: GRAFANA_COMMUNITY, version: "2.26.2", appVersion: "2.10.7" },
     openTelemetryCollector: { chart: "opentelemetry-collector", repo: OPEN_TELEMETRY, version: "0.170.0", appVersion: "0.158.0" },
     alloy: { chart: "alloy", repo: GRAFANA, version: "1.11.1", appVersion: "v1.18.1" },
+    /**
+     * EKS only: scales the managed node group between nodePool.min and max (IRSA, ASG auto-discovery).
+     * Its minor follows Kubernetes (app 1.35.0 for clusters on 1.35). Source to package:
+     * kubernetes/autoscaler `cluster-autoscaler/charts/cluster-autoscaler` @ tag `cluster-autoscaler-chart-9.59.0`.
+     */
+    clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.59.0", appVersion: "1.35.0" },
 } as const satisfies Record<string, ChartSource>;
 
 export type ChartKey = keyof typeof CHARTS;
@@ -72,7 +78,34 @@ export const TOOLS = {
  */
 export const FORBIDDEN_CHARTS: readonly string[] = ["promtail", "loki-distributed", "loki-stack", "fluent-bit-loki"];
 
-/** Kubernetes minor versions the cluster layer accepts (both EKS and GKE offer these in 2026). */
+/**
+ * End of standard support per cloud and Kubernetes minor (UTC dates, the last day is not included:
+ * on that date the version is out). Past it EKS bills extended support (or, with
+ * `upgradePolicy.supportType: STANDARD`, as here, upgrades the control plane itself) and GKE
+ * auto-upgrades. The config check warns within SUPPORT_WARNING_DAYS of the date and rejects a
+ * version past it. Data, with its source: update when the providers publish new minors.
+ */
+export const KUBERNETES_SUPPORT = {
+    aws: {
+        source: "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html (release calendar), checked 2026-12-02",
+        endOfStandardSupport: { "1.32": "2026-03-23", "1.33": "2026-07-29", "1.34": "2026-12-02", "1.35": "2027-03-27" },
+    },
+    gcp: {
+        source: "https://cloud.google.com/kubernetes-engine/docs/release-schedule (end of standard support), via endoflife.date/google-kubernetes-engine, checked 2026-12-02",
+        endOfStandardSupport: { "1.32": "2026-04-11", "1.33": "2026-08-03", "1.34": "2026-10-01", "1.35": "2027-04-11" },
+    },
+} as const satisfies Record<"aws" | "gcp", { readonly source: string; readonly endOfStandardSupport: Readonly<Record<string, string>> }>;
+
+/**
+ * The date support is judged on: the machine's clock. Tests set `now` to judge a config on another
+ * day (an upgrade from a minor that was supported then), and restore it.
+ */
+export const supportClock = { now: (): Date => new Date() };
+
+/** A config check warns this many days before a version leaves standard support. */
+export const SUPPORT_WARNING_DAYS = 60;
+
+/** Kubernetes minor versions the cluster layer knows (support dates above decide which are accepted today). */
 export const KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35"] as const;
 
 /** Which tier deploys which chart: the others are not deployed there, so a pin for them means nothing. */
@@ -105,3 +138,25 @@ export const UNSUPPORTED_MAJORS: readonly { readonly key: ChartKey; readonly fro
         why: "tempo-distributed 3.x (Tempo 3.0) removes ingesters and the compactor and needs Kafka on the write path, which this stack does not provide",
     },
 ];
+export type KubernetesVersion = typeof KUBERNETES_VERSIONS[number];
+
+export type SupportStatus =
+    | { readonly state: "supported"; readonly ends: string; readonly daysLeft: number }
+    | { readonly state: "ending"; readonly ends: string; readonly daysLeft: number }
+    | { readonly state: "ended"; readonly ends: string }
+    | { readonly state: "unknown" };
+
+/** Where a minor stands on a cloud on `today` (ISO date or Date): the config check's one source. */
+export function supportStatus(cloud: "aws" | "gcp", version: string, today: Date): SupportStatus {
+    const ends = (KUBERNETES_SUPPORT[cloud].endOfStandardSupport as Readonly<Record<string, string>>)[version];
+    if (ends === undefined) return { state: "unknown" };
+    const day = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+    const daysLeft = Math.round((Date.parse(`${ends}T00:00:00Z`) - day) / 86_400_000);
+    if (daysLeft <= 0) return { state: "ended", ends };
+    return { state: daysLeft <= SUPPORT_WARNING_DAYS ? "ending" : "supported", ends, daysLeft };
+}
+
+/** Minors still in standard support on `today`, per cloud, for the config error's "allowed" text. */
+export function supportedVersions(cloud: "aws" | "gcp", today: Date): string[] {
+    return KUBERNETES_VERSIONS.filter(v => supportStatus(cloud, v, today).state !== "ended" && supportStatus(cloud, v, today).state !== "unknown");
+}

@@ -10,7 +10,7 @@
  */
 import { NAME_RULES, type NameRuleKey, nameViolation } from "../components/cloud-rules";
 import { ec2Type, gceType, type MachineType } from "../components/machine-types";
-import { autoNamed, names, serviceAccountId } from "../components/naming";
+import { autoNamed, KMS_KEY_USES, names, serviceAccountId } from "../components/naming";
 import { AWS_REGIONS, GCP_REGIONS, REGIONS_TAKEN } from "../components/regions";
 import { BUCKET_KEYS } from "../components/retention";
 import { nodesRequiredBySpread, podRequests, SYSTEM_DAEMONSET_REQUESTS, SIZING } from "../components/sizing";
@@ -36,9 +36,10 @@ export function physicalNames(cluster: Pick<ClusterConfig, "name" | "cloud">): {
         return [
             explicit("eksCluster", c),
             auto("eksNodeGroup", names.nodes(c)),
-            explicit("kmsAlias", names.kmsAlias(c)),
+            ...KMS_KEY_USES.map(use => explicit("kmsAlias", names.kmsAlias(c, use))),
             ...BUCKET_KEYS.map(b => auto("s3Bucket", names.bucket(c, b))),
-            ...[names.eksClusterRole(c), names.eksNodeRole(c), names.ebsCsiRole(c), ...workloads.map(w => names.workloadRole(c, w))].map(r => auto("iamRole", r)),
+            ...[names.eksClusterRole(c), names.eksNodeRole(c), names.ebsCsiRole(c), names.autoscalerRole(c), names.flowLogsRole(c),
+                ...workloads.map(w => names.workloadRole(c, w))].map(r => auto("iamRole", r)),
         ];
     }
     return [

@@ -1,7 +1,8 @@
 /**
- * The program: validate the environment (registering nothing on error), then build one platform per
- * cluster with explicit providers — one cloud provider per AWS region / GCP project+region, one
- * Kubernetes provider per cluster.
+ * The program: validate the environment (registering nothing on error), check what only the clouds
+ * know (stacks/preflight.ts: registering only the providers, which create nothing), then build one
+ * platform per cluster with explicit providers — one cloud provider per AWS region / GCP
+ * project+region, one Kubernetes provider per cluster.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
@@ -14,9 +15,10 @@ import { ObservabilityStack } from "../components/k8s/observabilityStack";
 import type { RenderBase } from "../components/k8s/renderInput";
 import type { ClusterPlatformOutputs } from "../components/platform";
 import type { Retention } from "../components/render/types";
-import { CHART_KEYS, ChartKey, ChartSource, resolveChart } from "../components/versions";
+import { CHART_KEYS, ChartKey, ChartSource, resolveChart, supportClock } from "../components/versions";
 import { Provider as RandomProvider } from "@pulumi/random/provider";
 import { loadEnvironment, LoadedEnvironment } from "./config";
+import { environmentWarnings, preflight } from "./preflight";
 import type { ClusterConfig, Environment } from "./schema";
 
 /** Retention in milliseconds (the schema has already checked that each parses). */
@@ -51,15 +53,18 @@ class CloudProviders {
     }
 }
 
-export function deployEnvironment(loaded: LoadedEnvironment) {
+export async function deployEnvironment(loaded: LoadedEnvironment) {
     const { env, stack } = loaded;
     const retention = retentionOf(env);
     const providers = new CloudProviders(stack);
-    const platforms: ClusterPlatformOutputs[] = env.clusters.map(cluster => {
+    for (const warning of environmentWarnings(env, supportClock.now())) pulumi.log.warn(warning);
+    const { accountIds } = await preflight(env, i => providers.for(env.clusters[i]!));
+    const autoscalerChart = resolveChart("clusterAutoscaler", env.charts);
+    const platforms: ClusterPlatformOutputs[] = env.clusters.map((cluster, i) => {
         const opts = { providers: [providers.for(cluster)] };
         const tags = commonTags(stack, cluster.name);
         return cluster.cloud === "aws"
-            ? new AwsClusterPlatform(cluster.name, { cluster, tier: env.tier, retention, tags }, opts)
+            ? new AwsClusterPlatform(cluster.name, { cluster, tier: env.tier, accountId: accountIds.get(i)!, retention, autoscalerChart, tags }, opts)
             : new GcpClusterPlatform(cluster.name, { cluster, tier: env.tier, retention, labels: tags }, opts);
     });
     const charts = Object.fromEntries(CHART_KEYS.map(k => [k, resolveChart(k, env.charts)])) as Record<ChartKey, ChartSource>;
@@ -91,7 +96,8 @@ export function renderBase(stack: string, env: Environment, retention: Retention
     };
 }
 
-/** The whole program: validation first, then resources. */
+/** The whole program: validation first (synchronous: a bad config registers nothing), then resources. */
 export function run() {
-    return deployEnvironment(loadEnvironment());
+    const loaded = loadEnvironment();
+    return deployEnvironment(loaded);
 }

@@ -4,9 +4,9 @@
  * the value and what is allowed (see stacks/config.ts). Objects are strict: unknown keys are errors.
  */
 import { z } from "zod";
-import { CHARTS, CHART_KEYS, KUBERNETES_VERSIONS } from "../components/versions";
+import { CHARTS, CHART_KEYS, KUBERNETES_SUPPORT, KUBERNETES_VERSIONS, supportClock, supportStatus, supportedVersions } from "../components/versions";
 import {
-    GKE_RELEASE_CHANNELS, GKE_RELEASE_CHANNEL_DEFAULT, NODE_POOL, RETENTION_BOUNDS, SAMPLING, SCRAPE_INTERVAL,
+    AUTHORIZED_NETWORKS_MAX, GKE_RELEASE_CHANNELS, GKE_RELEASE_CHANNEL_DEFAULT, NODE_POOL, RETENTION_BOUNDS, SAMPLING, SCRAPE_INTERVAL,
 } from "../components/defaults";
 import { formatDuration, parseDuration } from "../components/duration";
 import { vendoredVersions } from "../components/charts";
@@ -56,9 +56,38 @@ function obj<S extends z.ZodRawShape>(shape: S, what = "an object") {
 
 const CLUSTER_NAME = text(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/,
     "3 to 20 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit");
-const K8S_VERSION = z.enum(KUBERNETES_VERSIONS, {
-    error: iss => `one of ${KUBERNETES_VERSIONS.map(v => JSON.stringify(v)).join(", ")}${typeof iss.input === "number" ? " (quote the version in YAML: \"1.34\", not 1.34)" : ""}`,
-});
+/**
+ * A Kubernetes minor the cloud still gives standard support today (dates and their source in
+ * components/versions.ts). Within SUPPORT_WARNING_DAYS of the end the program warns; past it, an error.
+ */
+function kubernetesVersion(cloud: "aws" | "gcp") {
+    const service = cloud === "aws" ? "EKS" : "GKE";
+    const allowed = () => `one of ${supportedVersions(cloud, supportClock.now()).map(v => JSON.stringify(v)).join(", ")} (in ${service} standard support today)`;
+    return z.enum(KUBERNETES_VERSIONS, {
+        error: iss => `${allowed()}${typeof iss.input === "number" ? " (quote the version in YAML: \"1.35\", not 1.35)" : ""}`,
+    }).superRefine((v, ctx) => {
+        const status = supportStatus(cloud, v, supportClock.now());
+        if (status.state === "ended") {
+            ctx.addIssue({ code: "custom", input: v,
+                message: `${allowed()}; ${JSON.stringify(v)} left ${service} standard support on ${status.ends} (${KUBERNETES_SUPPORT[cloud].source.split(" ")[0]})` });
+        }
+    });
+}
+
+const CIDR_ALLOWED = "an IPv4 CIDR narrower than 0.0.0.0/0, like \"203.0.113.0/24\"";
+const CIDR = text(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, CIDR_ALLOWED)
+    .refine(c => c.split("/")[0]!.split(".").every(o => Number(o) <= 255) && Number(c.split("/")[1]) > 0, { error: CIDR_ALLOWED });
+
+/**
+ * Who may reach the control plane: the CIDRs of the operators and CI runners (EKS publicAccessCidrs,
+ * GKE master authorized networks), or a private endpoint only. Prod requires one of the two.
+ */
+const controlPlaneAccess = {
+    authorizedNetworks: z.array(CIDR, { error: "a list of IPv4 CIDRs" })
+        .min(1, { error: "at least one CIDR; leave the key out for an open endpoint (dev only)" })
+        .max(AUTHORIZED_NETWORKS_MAX, { error: `at most ${AUTHORIZED_NETWORKS_MAX} CIDRs` }).optional(),
+    privateEndpoint: bool().default(false),
+};
 
 function nodePool(machineType: z.ZodString) {
     return obj({
@@ -80,7 +109,7 @@ const AwsCluster = obj({
     name: CLUSTER_NAME,
     cloud: z.literal("aws"),
     region: text(/^[a-z]{2,4}(-[a-z]+)+-\d$/, "an AWS region like \"eu-west-1\""),
-    kubernetesVersion: K8S_VERSION,
+    kubernetesVersion: kubernetesVersion("aws"),
     nodePool: nodePool(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like \"m6i.xlarge\"")),
     /** Use an existing VPC (the one these subnets are in) instead of creating one. */
     network: obj({
@@ -92,19 +121,32 @@ const AwsCluster = obj({
     }).optional(),
     /** IAM principals granted cluster-admin through EKS access entries. */
     admins: z.array(AWS_ROLE_OR_USER_ARN, { error: "a list of IAM role or user ARNs" }).default([]),
-}, "an AWS cluster");
+    /**
+     * The IAM role (or user) that runs `pulumi up`: it gets its own cluster-admin access entry and
+     * administers the KMS keys; the program checks before creating anything that it is the caller.
+     */
+    deployRole: AWS_ROLE_OR_USER_ARN,
+    ...controlPlaneAccess,
+}, "an AWS cluster").superRefine((c, ctx) => {
+    const i = c.admins.indexOf(c.deployRole);
+    if (i >= 0) {
+        ctx.addIssue({ code: "custom", path: ["admins", i], input: c.admins[i],
+            message: "an ARN other than deployRole (the deploy role gets its own access entry; listing it again would fail with ResourceInUseException)" });
+    }
+});
 
 const GcpCluster = obj({
     name: CLUSTER_NAME,
     cloud: z.literal("gcp"),
     region: text(/^[a-z]+-[a-z]+\d+$/, "a GCP region like \"europe-west1\""),
     project: text(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id like \"acme-obs-prod\""),
-    kubernetesVersion: K8S_VERSION,
+    kubernetesVersion: kubernetesVersion("gcp"),
     releaseChannel: oneOf(GKE_RELEASE_CHANNELS).default(GKE_RELEASE_CHANNEL_DEFAULT),
     nodePool: nodePool(text(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, "a GCE machine type like \"e2-standard-4\"")),
     /** Customer-managed encryption key for the GCS buckets. Optional; Google-managed keys otherwise. */
     cmekKeyName: text(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
         "a Cloud KMS key name like \"projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k\"").optional(),
+    ...controlPlaneAccess,
 }, "a GCP cluster");
 
 const Cluster = z.discriminatedUnion("cloud", [AwsCluster, GcpCluster], {
@@ -165,6 +207,23 @@ export const EnvironmentSchema = obj({
 }, "an environment").superRefine((env, ctx) => {
     // The clouds' own rules and what the stack runs (stacks/cloud-checks.ts), once the shape is valid.
     for (const issue of cloudIssues(env)) ctx.addIssue({ code: "custom", ...issue });
+    const projects = new Map<string, number>();
+    env.clusters.forEach((c, i) => {
+        if (env.tier === "prod" && c.authorizedNetworks === undefined && !c.privateEndpoint) {
+            ctx.addIssue({ code: "custom", path: ["clusters", i, "authorizedNetworks"], input: undefined,
+                message: "a list of IPv4 CIDRs allowed to reach the control plane (or privateEndpoint: true): required in prod" });
+        }
+        // Workload Identity trusts <project>.svc.id.goog[<ns>/<ksa>] in every cluster of a project:
+        // one GKE cluster per project keeps each cluster's identities its own (README "Workload Identity").
+        if (c.cloud === "gcp") {
+            const first = projects.get(c.project);
+            if (first !== undefined) {
+                ctx.addIssue({ code: "custom", path: ["clusters", i, "project"], input: c.project,
+                    message: `a project no other GKE cluster uses (clusters[${first}] is in it; Workload Identity is shared by every cluster of a project)` });
+            }
+            projects.set(c.project, i);
+        }
+    });
 });
 
 export type Environment = z.output<typeof EnvironmentSchema>;

@@ -22,6 +22,7 @@ const EKS = 1;
 const prod: Mutate = c => {
     c.tier = "prod";
     c.clusters[EKS].nodePool = { machineType: "m6i.2xlarge", min: 3, max: 6 };
+    for (const cluster of c.clusters) cluster.authorizedNetworks = ["203.0.113.0/24"];
 };
 
 const S3 = "(source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html, general purpose buckets)";

@@ -7,25 +7,30 @@ import { byType, descendants, one, runConfig, runStack, typeCounts, VALID_SECRET
 
 const GKE_PLATFORM = {
     "gcp:compute/network:Network": 1, "gcp:compute/router:Router": 1, "gcp:compute/routerNat:RouterNat": 1, "gcp:compute/subnetwork:Subnetwork": 1,
-    "gcp:container/cluster:Cluster": 1, "gcp:container/nodePool:NodePool": 1, "gcp:projects/iAMMember:IAMMember": 1,
-    "gcp:serviceaccount/account:Account": 3, "gcp:serviceaccount/iAMMember:IAMMember": 2, "gcp:storage/bucket:Bucket": 3,
-    "gcp:storage/bucketIAMMember:BucketIAMMember": 3, "obs:gcp:Bucket": 3, "obs:gcp:GkeCluster": 1, "obs:gcp:Network": 1,
+    "gcp:container/cluster:Cluster": 1, "gcp:container/nodePool:NodePool": 1, "gcp:kms/cryptoKey:CryptoKey": 1,
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 1, "gcp:kms/keyRing:KeyRing": 1, "gcp:projects/iAMMember:IAMMember": 1,
+    "gcp:projects/service:Service": 7, "gcp:serviceaccount/account:Account": 3, "gcp:serviceaccount/iAMMember:IAMMember": 2, "gcp:storage/bucket:Bucket": 3,
+    "gcp:storage/bucketIAMMember:BucketIAMMember": 3, "kubernetes:storage.k8s.io/v1:StorageClass": 1, "kubernetes:storage.k8s.io/v1:StorageClassPatch": 1,
+    "obs:gcp:Bucket": 3, "obs:gcp:GkeCluster": 1, "obs:gcp:Network": 1, "obs:gcp:ProjectServices": 1,
     "obs:gcp:WorkloadIdentity": 2, "pulumi:providers:kubernetes": 1,
 };
 const EKS_PLATFORM_PROD = {
-    "aws:ec2/eip:Eip": 3, "aws:ec2/internetGateway:InternetGateway": 1, "aws:ec2/natGateway:NatGateway": 3, "aws:ec2/route:Route": 4,
+    "aws:cloudwatch/logGroup:LogGroup": 2, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1, "aws:ec2/eip:Eip": 3, "aws:ec2/flowLog:FlowLog": 1,
+    "aws:ec2/internetGateway:InternetGateway": 1, "aws:ec2/natGateway:NatGateway": 3, "aws:ec2/route:Route": 4,
     "aws:ec2/routeTable:RouteTable": 4, "aws:ec2/routeTableAssociation:RouteTableAssociation": 6, "aws:ec2/subnet:Subnet": 6, "aws:ec2/vpc:Vpc": 1,
-    "aws:eks/accessEntry:AccessEntry": 1, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1, "aws:eks/addon:Addon": 1,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
+    "aws:eks/accessEntry:AccessEntry": 2, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 2, "aws:eks/addon:Addon": 5,
     "aws:eks/cluster:Cluster": 1, "aws:eks/nodeGroup:NodeGroup": 1, "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
-    "aws:iam/role:Role": 5, "aws:iam/rolePolicy:RolePolicy": 3, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5,
-    "aws:kms/alias:Alias": 1, "aws:kms/key:Key": 1, "aws:s3/bucket:Bucket": 3,
+    "aws:iam/role:Role": 7, "aws:iam/rolePolicy:RolePolicy": 5, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5,
+    "aws:kms/alias:Alias": 4, "aws:kms/key:Key": 4, "aws:s3/bucket:Bucket": 3,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,
     "aws:s3/bucketPolicy:BucketPolicy": 3, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
-    "obs:aws:Bucket": 3, "obs:aws:EksCluster": 1, "obs:aws:Network": 1, "obs:aws:WorkloadRole": 3, "pulumi:providers:kubernetes": 1,
-    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
+    "kubernetes:helm.sh/v3:Release": 1, "kubernetes:storage.k8s.io/v1:StorageClass": 1,
+    "obs:aws:Bucket": 3, "obs:aws:EksCluster": 1, "obs:aws:KmsKey": 4, "obs:aws:Network": 1, "obs:aws:WorkloadRole": 4, "pulumi:providers:kubernetes": 1,
 };
 
+const ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 const platform = (records: ResourceRecord[], name: string) =>
     records.find(r => r.type.endsWith(":ClusterPlatform") && r.name === name)!;
 const json = (s: unknown) => JSON.parse(s as string);
@@ -72,7 +77,7 @@ describe("cloud layer", () => {
                 assert.strictEqual(new Set(records.map(r => r.urn)).size, records.length, stack);
             }
             const config = validConfig();
-            config.clusters = [config.clusters[0], { ...config.clusters[0], name: "dev-gke-2" }];
+            config.clusters = [config.clusters[0], { ...config.clusters[0], name: "dev-gke-2", project: "acme-obs-dev-2" }];
             const { records } = await runConfig(config, VALID_SECRET_KEYS);
             assert.strictEqual(new Set(records.map(r => r.urn)).size, records.length);
             const accountIds = byType(records, "gcp:serviceaccount/account:Account").map(a => a.inputs.accountId);
@@ -103,7 +108,7 @@ describe("cloud layer", () => {
 
         it("are encrypted with the cluster's customer-managed KMS key", async () => {
             const { records } = await runStack("prod");
-            const key = one(records, "aws:kms/key:Key", "prod-eks-data");
+            const key = one(records, "aws:kms/key:Key", "prod-eks-s3");
             assert.strictEqual(key.inputs.enableKeyRotation, true);
             for (const b of buckets) {
                 const sse = one(records, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${b}-sse`);
@@ -140,11 +145,17 @@ describe("cloud layer", () => {
             }
         });
 
-        it("expire after the retention of the data they hold (logs 7d → 8d, traces 72h → 4d), rules bucket never", async () => {
+        it("expire after the retention of the data they hold (logs 7d → 8d, traces 72h → 4d), rules bucket never, Loki's delete requests never", async () => {
             const { records } = await runStack("prod");
             const rules = (b: string) => one(records, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${b}-lifecycle`).inputs.rules as any[];
             const abort = { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } };
-            assert.deepStrictEqual(rules("prod-eks-loki-chunks"), [{ id: "expire-after-retention", status: "Enabled", filter: {}, expiration: { days: 8 } }, abort]);
+            // Chunks of the single tenant and the TSDB index tables expire; index/delete_requests/ matches neither prefix.
+            assert.deepStrictEqual(rules("prod-eks-loki-chunks"), [
+                { id: "expire-after-retention-fake", status: "Enabled", filter: { prefix: "fake/" }, expiration: { days: 8 } },
+                { id: "expire-after-retention-index-index", status: "Enabled", filter: { prefix: "index/index_" }, expiration: { days: 8 } },
+                abort,
+            ]);
+            for (const r of rules("prod-eks-loki-chunks").filter(r => r.expiration)) assert.ok(!"index/delete_requests/delete_requests.gz".startsWith(r.filter.prefix), r.id);
             assert.deepStrictEqual(rules("prod-eks-tempo"), [{ id: "expire-after-retention", status: "Enabled", filter: {}, expiration: { days: 4 } }, abort]);
             assert.deepStrictEqual(rules("prod-eks-loki-ruler"), [abort]);
         });
@@ -183,8 +194,14 @@ describe("cloud layer", () => {
         it("admins get cluster-admin through access entries; the cluster runs in API auth mode", async () => {
             const { records } = await runStack("prod");
             const cluster = one(records, "aws:eks/cluster:Cluster", "prod-eks");
-            assert.deepStrictEqual(cluster.inputs.accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true });
-            assert.strictEqual(one(records, "aws:eks/accessEntry:AccessEntry", "prod-eks-admin-0").inputs.principalArn, "arn:aws:iam::123456789012:role/platform-admin");
+            // No implicit admin for the creator: the deploy role has an explicit entry, like every admin.
+            assert.deepStrictEqual(cluster.inputs.accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
+            assert.deepStrictEqual(byType(records, "aws:eks/accessEntry:AccessEntry").map(e => [e.name, e.inputs.principalArn]).sort(), [
+                ["prod-eks-admin-0", "arn:aws:iam::123456789012:role/platform-admin"], ["prod-eks-deployer", "arn:aws:iam::123456789012:role/pulumi-deploy"]]);
+            const deployer = one(records, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "prod-eks-deployer");
+            assert.deepStrictEqual([deployer.inputs.policyArn, deployer.inputs.accessScope], [ADMIN_POLICY, { type: "cluster" }]);
+            // Everything on the cluster goes through its provider, which waits for the deploy role's access.
+            assert.ok(one(records, "pulumi:providers:kubernetes", "prod-eks-k8s").dependencies.includes(deployer.urn));
             const assoc = one(records, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "prod-eks-admin-0");
             assert.strictEqual(assoc.inputs.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
             assert.deepStrictEqual(assoc.inputs.accessScope, { type: "cluster" });
@@ -201,13 +218,13 @@ describe("cloud layer", () => {
             assert.deepStrictEqual(ng.ignoreChanges, ["scalingConfig.desiredSize"]);
         });
 
-        it("the EBS CSI driver may use the cluster key for the encrypted gp3 default StorageClass", async () => {
+        it("the EBS CSI driver may use the volume key (through EC2) for the encrypted gp3 default StorageClass", async () => {
             const { records } = await runStack("prod");
-            const keyArn = one(records, "aws:kms/key:Key", "prod-eks-data").outputs.arn;
+            const keyArn = one(records, "aws:kms/key:Key", "prod-eks-ebs").outputs.arn;
             const policy = json(one(records, "aws:iam/rolePolicy:RolePolicy", "prod-eks-ebs-csi-access").inputs.policy);
             assert.deepStrictEqual(policy.Statement.map((s: any) => [s.Action, s.Resource, s.Condition]), [
                 [["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], keyArn, { Bool: { "kms:GrantIsForAWSResource": "true" } }],
-                [["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], keyArn, undefined],
+                [["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], keyArn, { StringEquals: { "kms:ViaService": "ec2.eu-west-1.amazonaws.com" } }],
             ]);
             const trust = json(one(records, "aws:iam/role:Role", "prod-eks-ebs-csi").inputs.assumeRolePolicy);
             assert.strictEqual(Object.values(trust.Statement[0].Condition.StringEquals)[0], "system:serviceaccount:kube-system:ebs-csi-controller-sa");
@@ -239,19 +256,20 @@ describe("cloud layer", () => {
     });
 
     describe("GCS and Workload Identity", () => {
-        it("buckets: uniform access, public access prevention, lifecycle from retention, no force-destroy (dev: logs 3d → 4d, traces 24h → 2d)", async () => {
+        it("buckets: uniform access, public access prevention, lifecycle from retention (Loki's delete requests never), destroyable in dev (dev: logs 3d → 4d, traces 24h → 2d)", async () => {
             const { records } = await runStack("dev");
             const bucket = (n: string) => one(records, "gcp:storage/bucket:Bucket", n).inputs;
             for (const n of ["dev-gke-loki-chunks", "dev-gke-loki-ruler", "dev-gke-tempo"]) {
                 assert.strictEqual(bucket(n).uniformBucketLevelAccess, true);
                 assert.strictEqual(bucket(n).publicAccessPrevention, "enforced");
-                assert.strictEqual(bucket(n).forceDestroy, false);
+                assert.strictEqual(bucket(n).forceDestroy, true, "dev: destroy empties the bucket");
+                assert.strictEqual(bucket(n).deletionPolicy, "DELETE");
                 assert.strictEqual(bucket(n).location, "EUROPE-WEST1");
                 assert.deepStrictEqual(bucket(n).versioning, { enabled: false });
                 assert.strictEqual(bucket(n).encryption, undefined, "no CMEK configured");
                 assert.deepStrictEqual(bucket(n).softDeletePolicy, { retentionDurationSeconds: 0 }, "deleted objects do not outlive retention");
             }
-            assert.deepStrictEqual(bucket("dev-gke-loki-chunks").lifecycleRules, [{ action: { type: "Delete" }, condition: { age: 4 } }]);
+            assert.deepStrictEqual(bucket("dev-gke-loki-chunks").lifecycleRules, [{ action: { type: "Delete" }, condition: { age: 4, matchesPrefixes: ["fake/", "index/index_"] } }]);
             assert.deepStrictEqual(bucket("dev-gke-tempo").lifecycleRules, [{ action: { type: "Delete" }, condition: { age: 2 } }]);
             assert.deepStrictEqual(bucket("dev-gke-loki-ruler").lifecycleRules, []);
         });
@@ -274,9 +292,9 @@ describe("cloud layer", () => {
             const { records } = await runStack("prod");
             const members = byType(records, "gcp:storage/bucketIAMMember:BucketIAMMember").map(m => [m.name, m.inputs.bucket, m.inputs.role, m.inputs.member]);
             assert.deepStrictEqual(members.sort(), [
-                ["prod-gke-loki-bucket-0", "prod-gke-loki-chunks", "roles/storage.objectAdmin", "serviceAccount:prod-gke-loki@acme-obs-prod.iam.gserviceaccount.com"],
-                ["prod-gke-loki-bucket-1", "prod-gke-loki-ruler", "roles/storage.objectAdmin", "serviceAccount:prod-gke-loki@acme-obs-prod.iam.gserviceaccount.com"],
-                ["prod-gke-tempo-bucket-0", "prod-gke-tempo", "roles/storage.objectAdmin", "serviceAccount:prod-gke-tempo@acme-obs-prod.iam.gserviceaccount.com"],
+                ["prod-gke-loki-bucket-0", "prod-gke-loki-chunks", "roles/storage.objectUser", "serviceAccount:prod-gke-loki@acme-obs-prod.iam.gserviceaccount.com"],
+                ["prod-gke-loki-bucket-1", "prod-gke-loki-ruler", "roles/storage.objectUser", "serviceAccount:prod-gke-loki@acme-obs-prod.iam.gserviceaccount.com"],
+                ["prod-gke-tempo-bucket-0", "prod-gke-tempo", "roles/storage.objectUser", "serviceAccount:prod-gke-tempo@acme-obs-prod.iam.gserviceaccount.com"],
             ]);
             const wi = byType(records, "gcp:serviceaccount/iAMMember:IAMMember").map(m => [m.inputs.serviceAccountId, m.inputs.role, m.inputs.member]);
             assert.deepStrictEqual(wi.sort(), [
@@ -317,29 +335,57 @@ describe("cloud layer", () => {
             assert.deepStrictEqual(exec("prod-eks-k8s"), { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", interactiveMode: "Never",
                 command: "aws", args: ["eks", "get-token", "--cluster-name", "prod-eks", "--region", "eu-west-1", "--output", "json"] } });
             assert.deepStrictEqual(exec("prod-gke-k8s"), { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", interactiveMode: "Never",
-                command: "gke-gcloud-auth-plugin", provideClusterInfo: true } });
+                command: "gke-gcloud-auth-plugin", args: ["--use_application_default_credentials"], provideClusterInfo: true } });
         });
     });
 
     describe("protection", () => {
-        const DATA_TYPES = ["aws:eks/cluster:Cluster", "gcp:container/cluster:Cluster", "aws:s3/bucket:Bucket", "gcp:storage/bucket:Bucket", "aws:kms/key:Key"];
+        const DATA_TYPES = ["aws:s3/bucket:Bucket", "gcp:storage/bucket:Bucket", "aws:kms/key:Key", "gcp:kms/cryptoKey:CryptoKey"];
+        const CLUSTERS = ["aws:eks/cluster:Cluster", "gcp:container/cluster:Cluster"];
 
-        it("prod: clusters, buckets and keys are protected and retained on delete; GKE/EKS deletion protection on; GCS refuses deletion", async () => {
+        it("prod: buckets and keys protected and retained; clusters protected and deletion-protected but not retained; GCS refuses deletion", async () => {
             const { records } = await runStack("prod");
             const data = records.filter(r => DATA_TYPES.includes(r.type));
-            assert.strictEqual(data.length, 9);
+            assert.strictEqual(data.length, 3 + 3 + 4 + 1);
             for (const r of data) assert.deepStrictEqual([r.name, r.protect, r.retainOnDelete], [r.name, true, true]);
+            // A retained cluster would outlive its network, whose deletion would then fail.
+            for (const r of records.filter(r => CLUSTERS.includes(r.type))) assert.deepStrictEqual([r.name, r.protect, r.retainOnDelete], [r.name, true, false]);
             assert.strictEqual(one(records, "gcp:container/cluster:Cluster", "prod-gke").inputs.deletionProtection, true);
             assert.strictEqual(one(records, "aws:eks/cluster:Cluster", "prod-eks").inputs.deletionProtection, true);
-            for (const b of byType(records, "gcp:storage/bucket:Bucket")) assert.strictEqual(b.inputs.deletionPolicy, "PREVENT");
-            assert.strictEqual(one(records, "aws:kms/key:Key", "prod-eks-data").inputs.deletionWindowInDays, 30);
+            for (const b of byType(records, "gcp:storage/bucket:Bucket")) assert.deepStrictEqual([b.inputs.deletionPolicy, b.inputs.forceDestroy], ["PREVENT", false]);
+            for (const b of byType(records, "aws:s3/bucket:Bucket")) assert.strictEqual(b.inputs.forceDestroy, false);
+            for (const k of byType(records, "aws:kms/key:Key")) assert.strictEqual(k.inputs.deletionWindowInDays, 30);
         });
 
-        it("dev: nothing protected, clusters deletable (only the CRDs are retained, in every tier)", async () => {
+        it("prod: a retained S3 bucket keeps its encryption, public-access block, TLS policy, ownership and lifecycle (children retained too)", async () => {
+            const { records } = await runStack("prod");
+            const bucket = one(records, "obs:aws:Bucket", "prod-eks-loki-chunks");
+            const children = records.filter(r => r.parent === bucket.urn && r.type !== "aws:s3/bucket:Bucket");
+            assert.deepStrictEqual(children.map(c => c.type.split(":")[2]).sort(), ["BucketLifecycleConfiguration", "BucketOwnershipControls", "BucketPolicy",
+                "BucketPublicAccessBlock", "BucketServerSideEncryptionConfiguration"]);
+            for (const c of children) assert.strictEqual(c.retainOnDelete, true, c.name);
+        });
+
+        it("prod volumes are retained on both clouds; dev volumes are deleted with their claims", async () => {
+            const prod = (await runStack("prod")).records;
+            const dev = (await runStack("dev")).records;
+            assert.strictEqual(one(prod, "kubernetes:storage.k8s.io/v1:StorageClass", "prod-eks-gp3").inputs.reclaimPolicy, "Retain");
+            const gke = one(prod, "kubernetes:storage.k8s.io/v1:StorageClass", "prod-gke-pd-balanced").inputs as any;
+            assert.deepStrictEqual([gke.metadata, gke.provisioner, gke.parameters, gke.reclaimPolicy, gke.volumeBindingMode],
+                [{ name: "pd-balanced", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } }, "pd.csi.storage.gke.io", { type: "pd-balanced" }, "Retain", "WaitForFirstConsumer"]);
+            // GKE's own default class stops being the default, so claims without a class land on ours.
+            assert.deepStrictEqual(one(prod, "kubernetes:storage.k8s.io/v1:StorageClassPatch", "prod-gke-standard-rwo").inputs.metadata,
+                { name: "standard-rwo", annotations: { "storageclass.kubernetes.io/is-default-class": "false", "pulumi.com/patchForce": "true" } });
+            assert.strictEqual(one(dev, "kubernetes:storage.k8s.io/v1:StorageClass", "dev-gke-pd-balanced").inputs.reclaimPolicy, "Delete");
+        });
+
+        it("dev: nothing protected, clusters deletable, buckets destroyable with their objects (only the CRDs are retained, in every tier)", async () => {
             const { records } = await runStack("dev");
             assert.deepStrictEqual(records.filter(r => r.protect).map(r => r.name), []);
             assert.deepStrictEqual(records.filter(r => r.retainOnDelete).map(r => r.type), ["kubernetes:helm.sh/v4:Chart"]);
             assert.strictEqual(one(records, "gcp:container/cluster:Cluster", "dev-gke").inputs.deletionProtection, false);
+            const aws = await runConfig(validConfig(), VALID_SECRET_KEYS);
+            for (const b of byType(aws.records, "aws:s3/bucket:Bucket")) assert.strictEqual(b.inputs.forceDestroy, true, b.name);
         });
     });
 

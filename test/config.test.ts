@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../stacks/config";
+import { supportedVersions } from "../components/versions";
 import { runConfig, VALID_SECRET_KEYS, validConfig } from "./lib/run";
 
 type Mutate = (c: Record<string, any>) => void;
@@ -14,6 +15,9 @@ function registeredCount(): number {
     return (pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> }).resources.size;
 }
 interface Case { readonly title: string; readonly mutate: Mutate; readonly error: string; readonly secretKeys?: string[] }
+
+/** The minors in standard support on the machine's date (the schema reads the clock). */
+const [GKE_NOW, EKS_NOW] = (["gcp", "aws"] as const).map(cloud => supportedVersions(cloud, new Date()).map(v => JSON.stringify(v)).join(", "));
 
 const CASES: Case[] = [
     { title: "missing tier", mutate: c => { delete c.tier; }, error: `observability:tier: missing; expected one of "dev", "prod"` },
@@ -38,13 +42,34 @@ const CASES: Case[] = [
     { title: "GCP cluster without project", mutate: c => { delete c.clusters[0].project; },
         error: `observability:clusters[0].project: missing; expected a GCP project id like "acme-obs-prod"` },
     { title: "AWS cluster with a GCP project", mutate: c => { c.clusters[1].project = "acme-obs-dev"; },
-        error: "observability:clusters[1].project: unknown key; allowed keys are name, cloud, region, kubernetesVersion, nodePool, network, admins" },
+        error: "observability:clusters[1].project: unknown key; allowed keys are name, cloud, region, kubernetesVersion, nodePool, network, admins, deployRole, authorizedNetworks, privateEndpoint" },
     { title: "GCP region on AWS", mutate: c => { c.clusters[1].region = "europe-west1"; },
         error: `observability:clusters[1].region: got "europe-west1"; expected an AWS region like "eu-west-1"` },
     { title: "unsupported Kubernetes version", mutate: c => { c.clusters[0].kubernetesVersion = "1.20"; },
-        error: `observability:clusters[0].kubernetesVersion: got "1.20"; expected one of "1.32", "1.33", "1.34", "1.35"` },
+        error: `observability:clusters[0].kubernetesVersion: got "1.20"; expected one of ${GKE_NOW} (in GKE standard support today)` },
     { title: "Kubernetes version as a number", mutate: c => { c.clusters[0].kubernetesVersion = 1.34; },
-        error: `observability:clusters[0].kubernetesVersion: got 1.34; expected one of "1.32", "1.33", "1.34", "1.35" (quote the version in YAML: "1.34", not 1.34)` },
+        error: `observability:clusters[0].kubernetesVersion: got 1.34; expected one of ${GKE_NOW} (in GKE standard support today) (quote the version in YAML: "1.35", not 1.35)` },
+    { title: "EKS version past the end of standard support (1.32 ended 2026-03-23)", mutate: c => { c.clusters[1].kubernetesVersion = "1.32"; },
+        error: `observability:clusters[1].kubernetesVersion: got "1.32"; expected one of ${EKS_NOW} (in EKS standard support today); "1.32" left EKS standard support on 2026-03-23 (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html)` },
+    { title: "GKE version past the end of standard support (1.32 ended 2026-04-11)", mutate: c => { c.clusters[0].kubernetesVersion = "1.32"; },
+        error: `observability:clusters[0].kubernetesVersion: got "1.32"; expected one of ${GKE_NOW} (in GKE standard support today); "1.32" left GKE standard support on 2026-04-11 (https://cloud.google.com/kubernetes-engine/docs/release-schedule)` },
+    { title: "deploy role missing", mutate: c => { delete c.clusters[1].deployRole; },
+        error: `observability:clusters[1].deployRole: missing; expected an IAM role or user ARN like "arn:aws:iam::123456789012:role/platform-admin"` },
+    { title: "deploy role also in admins", mutate: c => { c.clusters[1].admins.push(c.clusters[1].deployRole); },
+        error: `observability:clusters[1].admins[1]: got "arn:aws:iam::123456789012:role/pulumi-deploy"; expected an ARN other than deployRole (the deploy role gets its own access entry; listing it again would fail with ResourceInUseException)` },
+    { title: "authorized network not a CIDR", mutate: c => { c.clusters[0].authorizedNetworks = ["10.0.0.300/24"]; },
+        error: `observability:clusters[0].authorizedNetworks[0]: got "10.0.0.300/24"; expected an IPv4 CIDR narrower than 0.0.0.0/0, like "203.0.113.0/24"` },
+    { title: "authorized network open to the world", mutate: c => { c.clusters[1].authorizedNetworks = ["0.0.0.0/0"]; },
+        error: `observability:clusters[1].authorizedNetworks[0]: got "0.0.0.0/0"; expected an IPv4 CIDR narrower than 0.0.0.0/0, like "203.0.113.0/24"` },
+    { title: "empty authorized networks", mutate: c => { c.clusters[0].authorizedNetworks = []; },
+        error: `observability:clusters[0].authorizedNetworks: got []; expected at least one CIDR; leave the key out for an open endpoint (dev only)` },
+    { title: "prod control plane open to any address", mutate: c => {
+        c.tier = "prod"; c.clusters[0].authorizedNetworks = ["203.0.113.0/24"];
+        for (const [i, machineType] of [[0, "e2-standard-8"], [1, "m6i.2xlarge"]] as const) c.clusters[i].nodePool = { machineType, min: 3, max: 6 };
+    },
+        error: `observability:clusters[1].authorizedNetworks: missing; expected a list of IPv4 CIDRs allowed to reach the control plane (or privateEndpoint: true): required in prod` },
+    { title: "two GKE clusters in one project (shared Workload Identity pool)", mutate: c => { c.clusters.push({ ...c.clusters[0], name: "dev-gke-2" }); },
+        error: `observability:clusters[2].project: got "acme-obs-dev"; expected a project no other GKE cluster uses (clusters[0] is in it; Workload Identity is shared by every cluster of a project)` },
     { title: "node pool min 0", mutate: c => { c.clusters[0].nodePool.min = 0; },
         error: "observability:clusters[0].nodePool.min: got 0; expected an integer from 1 to 100" },
     { title: "node pool max below min", mutate: c => { c.clusters[1].nodePool.min = 4; c.clusters[1].nodePool.max = 2; },
@@ -94,7 +119,7 @@ const CASES: Case[] = [
     { title: "chart version that has no vendored package", mutate: c => { c.charts = { tempo: "2.3.0" }; },
         error: `observability:charts.tempo: got "2.3.0"; expected a vendored version of tempo ("2.2.4"; add one with npm run charts:pull -- tempo <version>)` },
     { title: "end-of-life chart", mutate: c => { c.charts = { promtail: "6.17.1" }; },
-        error: "observability:charts.promtail: unknown key; allowed keys are prometheusOperatorCrds, kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy" },
+        error: "observability:charts.promtail: unknown key; allowed keys are prometheusOperatorCrds, kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy, clusterAutoscaler" },
     { title: "bad admin ARN", mutate: c => { c.clusters[1].admins = ["admin"]; },
         error: `observability:clusters[1].admins[0]: got "admin"; expected an IAM role or user ARN like "arn:aws:iam::123456789012:role/platform-admin"` },
     { title: "existing VPC with one subnet", mutate: c => { c.clusters[1].network = { privateSubnetIds: ["subnet-0abc12345def67890"] }; },

@@ -164,8 +164,8 @@ describe("observability stack per cluster", () => {
                 tempo: ["Bucket prod-eks-tempo", "Role prod-eks-tempo", "RolePolicy prod-eks-tempo-access"],
             }));
 
-        it("GKE: releases wait only for what they need (the identity bindings included)", () =>
-            expectEdges("prod-gke", [], {
+        it("GKE: releases wait only for what they need (the identity bindings, and for volumes the Retain default class)", () =>
+            expectEdges("prod-gke", ["StorageClass prod-gke-pd-balanced", "StorageClassPatch prod-gke-standard-rwo"], {
                 loki: ["Bucket prod-gke-loki-chunks", "Bucket prod-gke-loki-ruler", "Account prod-gke-loki", "BucketIAMMember prod-gke-loki-bucket-0", "BucketIAMMember prod-gke-loki-bucket-1", "IAMMember prod-gke-loki-wi"],
                 tempo: ["Bucket prod-gke-tempo", "Account prod-gke-tempo", "BucketIAMMember prod-gke-tempo-bucket-0", "IAMMember prod-gke-tempo-wi"],
             }));
@@ -174,7 +174,7 @@ describe("observability stack per cluster", () => {
             const { records } = await runStack("prod");
             const { chain, seconds } = criticalPath(records);
             assert.deepStrictEqual(chain.map(s => s.type).filter(t => !t.startsWith("aws:ec2/")),
-                ["aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", RELEASE]);
+                ["aws:iam/role:Role", "aws:kms/key:Key", "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", RELEASE]);
             assert.strictEqual(chain.at(-1)!.name, "prod-eks-obs-metrics-kps");
             assert.strictEqual(seconds, chain.at(-1)!.finish);
         });
@@ -187,8 +187,10 @@ describe("observability stack per cluster", () => {
         config.clusters[1].nodePool = { machineType: "m6i.2xlarge", min: 3, max: 6 };
         config.alerting.pagerduty = { enabled: true };
         config.pagerdutyRoutingKey = "0123456789abcdef0123456789ABCDEF";
+        for (const c of config.clusters) c.authorizedNetworks = ["203.0.113.0/24"];
         const { records } = await runConfig(config, [...VALID_SECRET_KEYS, "pagerdutyRoutingKey"]);
-        const releases = records.filter(r => r.type.startsWith("kubernetes:helm.sh/"));
+        // The observability releases; EKS clusters also run the Cluster Autoscaler (cloud layer).
+        const releases = records.filter(r => r.type.startsWith("kubernetes:helm.sh/") && !r.name.endsWith("-autoscaler"));
         assert.strictEqual(releases.length, 2 * 7);
         assert.strictEqual(new Set(releases.map(r => r.urn)).size, releases.length);
         for (const cluster of ["dev-gke", "dev-eks"]) {

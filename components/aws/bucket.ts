@@ -7,7 +7,9 @@
  * Versioning is deliberately off: Loki chunks and Tempo blocks are written once and deleted by the
  * compactors when retention ends. With versioning, every such delete would leave a noncurrent
  * version behind, so data would outlive its retention (and its cost and any deletion request).
- * Accidental loss is guarded instead by Pulumi `protect` + `retainOnDelete` in prod and no forceDestroy.
+ * Accidental loss is guarded instead by Pulumi `protect` + `retainOnDelete` in prod (the bucket's
+ * encryption, public-access block, policy and lifecycle are retained with it, so a retained bucket
+ * keeps its protection) and no forceDestroy there; dev buckets are emptied and removed on destroy.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -16,14 +18,15 @@ import {
 } from "@pulumi/aws/s3";
 import { ABORT_MULTIPART_DAYS } from "../defaults";
 import { dataProtection } from "../platform";
+import type { BucketExpiry } from "../retention";
 import { tlsOnlyBucketPolicy } from "./policies";
 
 export interface BucketArgs {
     /** ARN of the customer-managed KMS key objects are encrypted with. */
     readonly kmsKeyArn: pulumi.Input<string>;
-    /** Days after which objects expire; undefined keeps them (for buckets that hold configuration, not data). */
-    readonly expirationDays?: number;
-    /** Protect and retain the bucket (prod). */
+    /** When objects expire, and under which prefixes; undefined keeps them (buckets that hold configuration, not data). */
+    readonly expiry?: BucketExpiry;
+    /** Protect and retain the bucket and retain its settings (prod); otherwise destroyable with its objects. */
     readonly protect: boolean;
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -41,22 +44,31 @@ export class Bucket extends pulumi.ComponentResource {
     }
 }
 
-/** The lifecycle rules for a bucket: expiry (when the data has a retention) and multipart cleanup. */
-export function lifecycleRules(expirationDays: number | undefined) {
+/** The lifecycle rules for a bucket: expiry (when the data has a retention, per prefix if scoped) and multipart cleanup. */
+export function lifecycleRules(expiry: BucketExpiry | undefined) {
     const abort = {
         id: "abort-incomplete-multipart-uploads",
         status: "Enabled",
         filter: {},
         abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
     };
-    if (expirationDays === undefined) return [abort];
-    return [{ id: "expire-after-retention", status: "Enabled", filter: {}, expiration: { days: expirationDays } }, abort];
+    if (expiry === undefined) return [abort];
+    if (expiry.prefixes === undefined) {
+        return [{ id: "expire-after-retention", status: "Enabled", filter: {}, expiration: { days: expiry.days } }, abort];
+    }
+    return [
+        ...expiry.prefixes.map(prefix => ({
+            id: `expire-after-retention-${prefix.replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "")}`, status: "Enabled", filter: { prefix }, expiration: { days: expiry.days },
+        })),
+        abort,
+    ];
 }
 
 /** @internal */
 function createBucket(parent: pulumi.Resource, name: string, args: BucketArgs): S3Bucket {
-    const o = { parent };
-    const bucket = new S3Bucket(name, { forceDestroy: false, tags: { ...args.tags, Name: name } }, { parent, ...dataProtection(args.protect) });
+    // The bucket's own settings are retained with it in prod: a retained bucket must stay private and encrypted.
+    const o = { parent, retainOnDelete: args.protect };
+    const bucket = new S3Bucket(name, { forceDestroy: !args.protect, tags: { ...args.tags, Name: name } }, { parent, ...dataProtection(args.protect) });
     new BucketServerSideEncryptionConfiguration(`${name}-sse`, {
         bucket: bucket.id,
         rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
@@ -69,7 +81,7 @@ function createBucket(parent: pulumi.Resource, name: string, args: BucketArgs): 
     new BucketPolicy(`${name}-tls-only`, {
         bucket: bucket.id,
         policy: bucket.arn.apply(arn => JSON.stringify(tlsOnlyBucketPolicy(arn))),
-    }, { parent, dependsOn: [publicAccess] });
-    new BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.id, rules: lifecycleRules(args.expirationDays) }, o);
+    }, { ...o, dependsOn: [publicAccess] });
+    new BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.id, rules: lifecycleRules(args.expiry) }, o);
     return bucket;
 }

@@ -1,50 +1,92 @@
 /**
  * obs:aws:EksCluster — an EKS cluster in API authentication mode with a managed node group in
- * private subnets, an OIDC provider for IRSA, EKS access entries for the configured admins, the EBS
- * CSI driver (PersistentVolumes for Prometheus, Loki and Tempo) and an explicit Kubernetes provider
- * with exec-based auth.
+ * private subnets, an OIDC provider for IRSA, explicit access entries (the deploy role and the
+ * configured admins), its control-plane logs in a log group created here (retention, KMS), Secrets
+ * encrypted with a key of its own, the EKS add-ons (vpc-cni with network policy, kube-proxy,
+ * CoreDNS, EBS CSI, metrics-server) at the versions EKS publishes for the cluster's version, the
+ * Cluster Autoscaler on IRSA, and an explicit Kubernetes provider with exec-based auth.
+ *
+ * Upgrades: bumping `kubernetesVersion` updates the control plane first; the node group's version
+ * is the cluster's (so it follows), and every add-on's version is resolved for the cluster's version
+ * and waits for the node group, so add-ons move last.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AccessEntry, AccessPolicyAssociation, Addon, Cluster, NodeGroup } from "@pulumi/aws/eks";
+import { AccessEntry, AccessPolicyAssociation, Addon, Cluster, getAddonVersionOutput, NodeGroup } from "@pulumi/aws/eks";
+import { LogGroup } from "@pulumi/aws/cloudwatch";
 import { OpenIdConnectProvider, Role, RolePolicyAttachment } from "@pulumi/aws/iam";
+import { Release } from "@pulumi/kubernetes/helm/v3";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { StorageClass } from "@pulumi/kubernetes/storage/v1";
+import { chartPackagePath } from "../charts";
+import { HELM_DEFAULTS } from "../k8s/helmRelease";
 import { eksKubeconfig } from "../kubeconfig";
+import { clusterAutoscalerValues, CLUSTER_AUTOSCALER } from "../render/clusterAutoscaler";
+import type { ChartSource } from "../versions";
+import { clusterAutoscalerPolicy, ebsCsiKmsPolicy, serviceTrustPolicy } from "./policies";
+import { KmsKey } from "./kmsKey";
+import { WorkloadRole } from "./workloadRole";
 import { amiTypeFor } from "../machine-types";
 import { names } from "../naming";
-import { dataProtection } from "../platform";
-import { ebsCsiKmsPolicy, serviceTrustPolicy } from "./policies";
-import { WorkloadRole } from "./workloadRole";
 
 const MANAGED = "arn:aws:iam::aws:policy";
 export const CLUSTER_POLICIES = [`${MANAGED}/AmazonEKSClusterPolicy`];
 export const NODE_POLICIES = [
     `${MANAGED}/AmazonEKSWorkerNodePolicy`,
+    // The VPC CNI that EKS bootstraps runs on the node role until the managed add-on replaces it.
     `${MANAGED}/AmazonEKS_CNI_Policy`,
-    `${MANAGED}/AmazonEC2ContainerRegistryReadOnly`,
+    `${MANAGED}/AmazonEC2ContainerRegistryPullOnly`,
 ];
 export const ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 export const GP3_STORAGE_CLASS = "gp3";
 export const EBS_CSI = { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", policy: `${MANAGED}/service-role/AmazonEBSCSIDriverPolicy` };
+/** Every EKS control-plane log type (CIS EKS 2.1.1; tfsec aws-eks-enable-control-plane-logging). */
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** The EKS managed add-ons, in the order they are declared; all wait for the node group. */
+export const EKS_ADDONS = {
+    vpcCni: { addonName: "vpc-cni", suffix: "vpc-cni", configurationValues: { enableNetworkPolicy: "true" } },
+    kubeProxy: { addonName: "kube-proxy", suffix: "kube-proxy" },
+    coreDns: { addonName: "coredns", suffix: "coredns" },
+    ebsCsi: { addonName: "aws-ebs-csi-driver", suffix: "ebs-csi" },
+    metricsServer: { addonName: "metrics-server", suffix: "metrics-server" },
+} as const satisfies Record<string, { readonly addonName: string; readonly suffix: string; readonly configurationValues?: Record<string, string> }>;
 
 export interface EksClusterArgs {
     readonly kubernetesVersion: string;
     readonly region: string;
+    readonly accountId: string;
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** What gives the private subnets egress (NAT routes): nodes cannot join without it. Empty for an existing VPC. */
     readonly egress: readonly pulumi.Resource[];
     readonly nodePool: { readonly machineType: string; readonly min: number; readonly max: number; readonly diskSizeGb: number };
+    /** The role that runs `pulumi up`: its own cluster-admin access entry (the creator gets none implicitly). */
+    readonly deployRole: string;
     /** IAM role/user ARNs given cluster-admin through access entries. */
     readonly admins: readonly string[];
-    /** KMS key for envelope encryption of Kubernetes Secrets. */
-    readonly kmsKeyArn: pulumi.Input<string>;
-    /** Protect the cluster and turn on EKS deletion protection (prod). */
+    /** CIDRs allowed to reach the public endpoint; undefined leaves it open (dev only, validated). */
+    readonly authorizedNetworks?: readonly string[];
+    /** Private endpoint only: no public endpoint at all. */
+    readonly privateEndpoint: boolean;
+    /** Key for the EBS volumes (the gp3 StorageClass). */
+    readonly ebsKeyArn: pulumi.Input<string>;
+    /** Key for the control-plane log group. */
+    readonly logsKeyArn: pulumi.Input<string>;
+    readonly logRetentionDays: number;
+    readonly kmsDeletionWindowDays: number;
+    /** The Cluster Autoscaler chart. */
+    readonly autoscalerChart: ChartSource;
+    /** Protect the cluster and turn on EKS deletion protection; retain volumes (prod). */
     readonly protect: boolean;
     readonly tags: Readonly<Record<string, string>>;
 }
 
 /** Graviton instance types (a1, m7g, c8g, r7gd, t4g, ...) need the ARM AMI: the architecture comes from components/machine-types.ts. */
 export { amiTypeFor };
+
+/** The control-plane log group EKS writes to (it must exist first to carry retention and KMS). */
+export function controlPlaneLogGroupName(cluster: string): string {
+    return `/aws/eks/${cluster}/cluster`;
+}
 
 export class EksCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
@@ -74,24 +116,53 @@ function roleWithPolicies(parent: pulumi.Resource, name: string, service: string
     return { role, attachments };
 }
 
+/** An access entry with cluster-admin for one principal; returns the association (which needs the entry). */
+function clusterAdmin(parent: pulumi.Resource, name: string, clusterName: pulumi.Input<string>, principalArn: string, tags: Record<string, string>) {
+    const entry = new AccessEntry(name, { clusterName, principalArn, type: "STANDARD", tags }, { parent });
+    return new AccessPolicyAssociation(name, {
+        clusterName, principalArn, policyArn: ADMIN_ACCESS_POLICY, accessScope: { type: "cluster" },
+    }, { parent, dependsOn: [entry] });
+}
+
 /** @internal */
 function createEksCluster(parent: pulumi.Resource, name: string, args: EksClusterArgs) {
     const o = { parent };
     const tags = { ...args.tags };
     const { role: clusterRole, attachments: clusterPolicies } = roleWithPolicies(parent, names.eksClusterRole(name), "eks.amazonaws.com", CLUSTER_POLICIES, tags);
+    const secretsKey = new KmsKey(names.kmsKey(name, "secrets"), {
+        description: `Kubernetes Secrets of EKS cluster ${name}`, accountId: args.accountId, region: args.region, deployRole: args.deployRole,
+        use: clusterRole.arn.apply(clusterRoleArn => ({ kind: "eksSecrets" as const, clusterRoleArn })),
+        deletionWindowInDays: args.kmsDeletionWindowDays, protect: args.protect, tags,
+    }, o);
+    const logGroup = new LogGroup(`${name}-control-plane`, {
+        name: controlPlaneLogGroupName(name), retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn, tags,
+    }, o);
     const cluster = new Cluster(name, {
         name,
         version: args.kubernetesVersion,
         roleArn: clusterRole.arn,
-        vpcConfig: { subnetIds: args.subnetIds, endpointPrivateAccess: true, endpointPublicAccess: true },
-        // API mode: access is granted with access entries, not the aws-auth ConfigMap. The identity
-        // running `pulumi up` keeps admin so it can install the Helm releases.
-        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-        encryptionConfig: { provider: { keyArn: args.kmsKeyArn }, resources: ["secrets"] },
-        enabledClusterLogTypes: ["api", "audit", "authenticator"],
+        vpcConfig: {
+            subnetIds: args.subnetIds,
+            endpointPrivateAccess: true,
+            endpointPublicAccess: !args.privateEndpoint,
+            publicAccessCidrs: args.privateEndpoint || args.authorizedNetworks === undefined ? undefined : [...args.authorizedNetworks],
+        },
+        // API mode, and no implicit admin for the creator: the deploy role gets an explicit access
+        // entry below, visible in code and state (and never duplicated by an entry in `admins`).
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+        // Past the end of standard support EKS upgrades the control plane instead of billing extended support.
+        upgradePolicy: { supportType: "STANDARD" },
+        // EKS installs vpc-cni, kube-proxy and CoreDNS so nodes can join; the managed add-ons below take them over.
+        bootstrapSelfManagedAddons: true,
+        encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
+        enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
         deletionProtection: args.protect,
         tags,
-    }, { parent, dependsOn: clusterPolicies, ...dataProtection(args.protect) });
+    }, {
+        parent, dependsOn: [...clusterPolicies, logGroup],
+        // Protected, but not retained: a deleted cluster must not outlive its network (teardown).
+        protect: args.protect,
+    });
 
     const issuer = cluster.identities.apply(ids => {
         const url = ids?.[0]?.oidcs?.[0]?.issuer;
@@ -103,6 +174,8 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
     const { role: nodeRole, attachments: nodePolicies } = roleWithPolicies(parent, names.eksNodeRole(name), "ec2.amazonaws.com", NODE_POLICIES, tags);
     const nodeGroup = new NodeGroup(names.nodes(name), {
         clusterName: cluster.name,
+        // The cluster's version: an upgrade of the control plane rolls the nodes next.
+        version: cluster.version,
         nodeRoleArn: nodeRole.arn,
         subnetIds: args.subnetIds,
         instanceTypes: [args.nodePool.machineType],
@@ -115,41 +188,61 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
         parent,
         // The node-role policies must be attached before nodes try to join.
         dependsOn: [...nodePolicies, ...args.egress],
-        // The cluster autoscaler owns the desired size once the group exists.
+        // The Cluster Autoscaler owns the desired size once the group exists; min and max stay ours.
         ignoreChanges: ["scalingConfig.desiredSize"],
     });
 
-    args.admins.forEach((principalArn, i) => {
-        const entry = new AccessEntry(`${name}-admin-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD", tags }, o);
-        new AccessPolicyAssociation(`${name}-admin-${i}`, {
-            clusterName: cluster.name, principalArn, policyArn: ADMIN_ACCESS_POLICY, accessScope: { type: "cluster" },
-        }, { parent, dependsOn: [entry] });
-    });
+    const deployAccess = clusterAdmin(parent, `${name}-deployer`, cluster.name, args.deployRole, tags);
+    args.admins.forEach((principalArn, i) => clusterAdmin(parent, `${name}-admin-${i}`, cluster.name, principalArn, tags));
 
     const ebsRole = new WorkloadRole(names.ebsCsiRole(name), {
         oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount,
         managedPolicyArns: [EBS_CSI.policy],
-        // The gp3 StorageClass encrypts volumes with the cluster's key.
-        policy: pulumi.output(args.kmsKeyArn).apply(ebsCsiKmsPolicy),
+        // The gp3 StorageClass encrypts volumes with the volume key.
+        policy: pulumi.output(args.ebsKeyArn).apply(arn => ebsCsiKmsPolicy(arn, args.region)),
         tags,
     }, o);
-    const csi = new Addon(`${name}-ebs-csi`, {
-        clusterName: cluster.name, addonName: "aws-ebs-csi-driver", serviceAccountRoleArn: ebsRole.roleArn,
-        resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags,
-    }, { parent, dependsOn: [nodeGroup] });
+    const addons = Object.fromEntries(Object.entries(EKS_ADDONS).map(([key, spec]) => {
+        const addon = new Addon(`${name}-${spec.suffix}`, {
+            clusterName: cluster.name,
+            addonName: spec.addonName,
+            // The version EKS publishes as default for the cluster's version: resolved again on every run,
+            // so a cluster upgrade moves each add-on too.
+            addonVersion: getAddonVersionOutput({ addonName: spec.addonName, kubernetesVersion: cluster.version }, o).version,
+            configurationValues: "configurationValues" in spec ? JSON.stringify(spec.configurationValues) : undefined,
+            serviceAccountRoleArn: key === "ebsCsi" ? ebsRole.roleArn : undefined,
+            resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags,
+        }, { parent, dependsOn: key === "ebsCsi" ? [nodeGroup, ebsRole] : [nodeGroup] });
+        return [key, addon];
+    })) as Record<keyof typeof EKS_ADDONS, Addon>;
 
     const kubeconfig = pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, server, ca]) =>
         eksKubeconfig({ name: n, server, caData: ca.data ?? "", region: args.region }));
-    const provider = new KubernetesProvider(`${name}-k8s`, { kubeconfig }, o);
+    // Everything on the cluster waits for the deploy role's access (the provider depends on it).
+    const provider = new KubernetesProvider(`${name}-k8s`, { kubeconfig }, { parent, dependsOn: [deployAccess] });
 
-    // EKS (1.30+) ships no default StorageClass; volumes are gp3, encrypted with the cluster's key.
+    // EKS (1.30+) ships no default StorageClass; volumes are gp3, encrypted with the volume key.
     const storageClass = new StorageClass(`${name}-gp3`, {
         metadata: { name: GP3_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
         provisioner: "ebs.csi.aws.com",
-        parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn },
+        parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.ebsKeyArn },
         reclaimPolicy: args.protect ? "Retain" : "Delete",
         volumeBindingMode: "WaitForFirstConsumer",
         allowVolumeExpansion: true,
     }, { parent, provider });
-    return { cluster, oidc, issuer, nodeGroup, provider, storageReady: [csi, storageClass] };
+
+    const autoscalerRole = new WorkloadRole(names.autoscalerRole(name), {
+        oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: CLUSTER_AUTOSCALER.namespace, serviceAccount: CLUSTER_AUTOSCALER.serviceAccount,
+        policy: clusterAutoscalerPolicy(name), tags,
+    }, o);
+    new Release(`${name}-autoscaler`, {
+        name: CLUSTER_AUTOSCALER.release,
+        // From its vendored package (charts/), like every release.
+        chart: chartPackagePath(args.autoscalerChart), version: args.autoscalerChart.version,
+        namespace: CLUSTER_AUTOSCALER.namespace, createNamespace: false,
+        values: autoscalerRole.roleArn.apply(roleArn => clusterAutoscalerValues({ clusterName: name, region: args.region, roleArn })),
+        atomic: true, cleanupOnFail: true, maxHistory: HELM_DEFAULTS.maxHistory, timeout: HELM_DEFAULTS.timeoutSeconds,
+    }, { parent, provider, dependsOn: [nodeGroup, addons.coreDns, autoscalerRole] });
+
+    return { cluster, oidc, issuer, nodeGroup, provider, storageReady: [addons.ebsCsi, storageClass] };
 }

@@ -1,11 +1,18 @@
 /**
  * obs:aws:Network — a VPC with one private and one public subnet per availability zone, an
  * internet gateway, and NAT for the private subnets (one NAT gateway per AZ when `highlyAvailableNat`,
- * else one shared). Nodes live in the private subnets only.
+ * else one shared). Nodes live in the private subnets only. Hardening (CIS AWS Foundations): flow
+ * logs of all traffic to a KMS-encrypted log group, the default security group without any rule,
+ * and an S3 gateway endpoint so Loki's and Tempo's object traffic stays off NAT and the internet.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones";
-import { Eip, InternetGateway, NatGateway, Route, RouteTable, RouteTableAssociation, Subnet, Vpc } from "@pulumi/aws/ec2";
+import { LogGroup } from "@pulumi/aws/cloudwatch";
+import {
+    DefaultSecurityGroup, Eip, FlowLog, InternetGateway, NatGateway, Route, RouteTable, RouteTableAssociation, Subnet, Vpc, VpcEndpoint,
+} from "@pulumi/aws/ec2";
+import { Role, RolePolicy } from "@pulumi/aws/iam";
+import { flowLogsDeliveryPolicy, serviceTrustPolicy } from "./policies";
 
 export interface NetworkArgs {
     /** VPC CIDR; must be a /16 (subnets are carved as /19 private and /24 public). */
@@ -16,7 +23,16 @@ export interface NetworkArgs {
     readonly highlyAvailableNat: boolean;
     /** EKS cluster name, for the subnet discovery tags of the AWS load balancer controller. */
     readonly clusterName: string;
+    readonly region: string;
+    /** Key of the flow-log group. */
+    readonly logsKeyArn: pulumi.Input<string>;
+    readonly logRetentionDays: number;
     readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The flow-log group of a network (the logs key's policy names it). */
+export function flowLogGroupName(network: string): string {
+    return `/aws/vpc-flow-logs/${network}`;
 }
 
 /** Private /19 and public /24 subnets of a /16, one pair per AZ index. */
@@ -58,6 +74,7 @@ function createNetwork(parent: pulumi.Resource, name: string, args: NetworkArgs)
     const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
     const privateSubnetIds: pulumi.Output<string>[] = [];
     const egress: pulumi.Resource[] = [];
+    const privateRouteTables: pulumi.Output<string>[] = [];
     let nat: NatGateway | undefined;
     for (let i = 0; i < args.azCount; i++) {
         const cidrs = subnetCidrs(args.cidr, i);
@@ -84,6 +101,25 @@ function createNetwork(parent: pulumi.Resource, name: string, args: NetworkArgs)
             new RouteTableAssociation(`${name}-private-${i}`, { subnetId: priv.id, routeTableId: rt.id }, o),
         );
         privateSubnetIds.push(priv.id);
+        privateRouteTables.push(rt.id);
     }
+
+    // No rule at all in the default security group: nothing may rely on it (CIS AWS 5.4).
+    new DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: tags({}, "default-deny") }, o);
+    new VpcEndpoint(`${name}-s3`, {
+        vpcId: vpc.id, serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway", routeTableIds: privateRouteTables, tags: tags({}, "s3"),
+    }, o);
+    const flowLogs = new LogGroup(`${name}-flow-logs`, {
+        name: flowLogGroupName(name), retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn, tags: tags({}, "flow-logs"),
+    }, o);
+    // `name` is the network's (names.flowLogsRole of the cluster names the same role for the name checks).
+    const delivery = new Role(`${name}-flow-logs`, {
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("vpc-flow-logs.amazonaws.com")), tags: args.tags,
+    }, o);
+    const deliveryPolicy = new RolePolicy(`${name}-flow-logs`, { role: delivery.id, policy: flowLogs.arn.apply(arn => JSON.stringify(flowLogsDeliveryPolicy(arn))) }, o);
+    new FlowLog(`${name}-flow-logs`, {
+        vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: flowLogs.arn, iamRoleArn: delivery.arn,
+        maxAggregationInterval: 60, tags: tags({}, "flow-logs"),
+    }, { parent, dependsOn: [deliveryPolicy] });
     return { vpcId: vpc.id, privateSubnetIds, egress };
 }

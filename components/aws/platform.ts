@@ -1,18 +1,20 @@
 /**
- * obs:aws:ClusterPlatform — everything one EKS cluster of the product needs from AWS: a KMS key,
- * the network (or an existing VPC), the cluster, the Loki and Tempo buckets and one IRSA role per
- * workload, scoped to its own buckets.
+ * obs:aws:ClusterPlatform — everything one EKS cluster of the product needs from AWS: KMS keys (one
+ * per use: S3 data, EBS volumes, CloudWatch logs; the cluster holds its own Secrets key), the network
+ * (or an existing VPC), the cluster, the Loki and Tempo buckets and one IRSA role per workload,
+ * scoped to its own buckets.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Alias, Key } from "@pulumi/aws/kms";
-import { BUCKET_KEYS, BucketKey, bucketExpirationDays } from "../retention";
-import { names } from "../naming";
-import { KMS_DELETION_WINDOW_DAYS, NETWORK, WORKLOADS, WorkloadKey } from "../defaults";
-import { ClusterPlatformOutputs, dataProtection, storageOutputs, WorkloadIdentityOutputs } from "../platform";
+import { BUCKET_KEYS, BucketKey, bucketExpiry } from "../retention";
+import { CLOUDWATCH_RETENTION_DAYS, KMS_DELETION_WINDOW_DAYS, NETWORK, WORKLOADS, WorkloadKey } from "../defaults";
+import { ClusterPlatformOutputs, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { AwsClusterConfig } from "../../stacks/schema";
+import type { ChartSource } from "../versions";
+import { KmsKeyUse, names } from "../naming";
 import { Bucket } from "./bucket";
-import { EksCluster } from "./eksCluster";
-import { Network } from "./network";
+import { controlPlaneLogGroupName, EksCluster } from "./eksCluster";
+import { KmsKey, KmsKeyArgs } from "./kmsKey";
+import { flowLogGroupName, Network } from "./network";
 import { bucketAccessPolicy } from "./policies";
 import { WorkloadRole } from "./workloadRole";
 
@@ -25,7 +27,10 @@ export const WORKLOAD_ACCESS: Record<WorkloadKey, { readonly buckets: readonly B
 export interface AwsClusterPlatformArgs {
     readonly cluster: AwsClusterConfig;
     readonly tier: "dev" | "prod";
+    /** The AWS account the provider deploys to (checked against the caller before anything is registered). */
+    readonly accountId: string;
     readonly retention: { readonly logsMs: number; readonly tracesMs: number };
+    readonly autoscalerChart: ChartSource;
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -49,7 +54,7 @@ export class AwsClusterPlatform extends pulumi.ComponentResource implements Clus
         this.kubernetesProvider = built.eks.kubernetesProvider;
         this.nodes = built.eks.nodeGroup;
         this.volumesReady = built.eks.storageReady;
-        this.kmsKeyArn = built.key.arn;
+        this.kmsKeyArn = built.dataKey.arn;
         this.storage = storageOutputs("s3", args.cluster.region, built.buckets);
         this.identities = built.identities;
         this.registerOutputs({ clusterName: built.eks.clusterName, kmsKeyArn: this.kmsKeyArn, buckets: this.storage.buckets });
@@ -58,33 +63,41 @@ export class AwsClusterPlatform extends pulumi.ComponentResource implements Clus
 
 /** @internal */
 function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClusterPlatformArgs) {
-    const { cluster, tier } = args;
+    const { cluster, tier, accountId } = args;
+    const { region, deployRole } = cluster;
     const prod = tier === "prod";
     const o = { parent };
     const tags = { ...args.tags };
-
-    const key = new Key(`${name}-data`, {
-        description: `Observability data of cluster ${cluster.name}: S3 objects and Kubernetes Secrets`,
-        enableKeyRotation: true,
-        deletionWindowInDays: KMS_DELETION_WINDOW_DAYS[tier],
-        tags,
-    }, { parent, ...dataProtection(prod) });
-    new Alias(`${name}-data`, { name: names.kmsAlias(name), targetKeyId: key.keyId }, o);
+    const netName = `${name}-net`;
+    const key = (suffix: KmsKeyUse, description: string, use: KmsKeyArgs["use"]) =>
+        new KmsKey(names.kmsKey(name, suffix), {
+            description: `${description} of cluster ${cluster.name}`, accountId, region, deployRole, use,
+            deletionWindowInDays: KMS_DELETION_WINDOW_DAYS[tier], protect: prod, tags,
+        }, o);
+    const dataKey = key("s3", "Loki and Tempo objects in S3", { kind: "s3" });
+    const volumeKey = key("ebs", "EBS volumes", { kind: "ebs" });
+    const logGroups = [controlPlaneLogGroupName(cluster.name), ...(cluster.network ? [] : [flowLogGroupName(netName)])];
+    const logsKey = key("logs", "CloudWatch logs (EKS control plane, VPC flow logs)",
+        { kind: "logs", logGroupArns: logGroups.map(g => `arn:aws:logs:${region}:${accountId}:log-group:${g}`) });
+    const logRetentionDays = CLOUDWATCH_RETENTION_DAYS[tier];
 
     const network = cluster.network
         ? { privateSubnetIds: cluster.network.privateSubnetIds, egress: [] }
-        : new Network(`${name}-net`, {
-            cidr: NETWORK.awsVpcCidr, azCount: NETWORK.awsAzCount[tier], highlyAvailableNat: prod, clusterName: cluster.name, tags,
+        : new Network(netName, {
+            cidr: NETWORK.awsVpcCidr, azCount: NETWORK.awsAzCount[tier], highlyAvailableNat: prod, clusterName: cluster.name, region,
+            logsKeyArn: logsKey.arn, logRetentionDays, tags,
         }, o);
 
     const eks = new EksCluster(cluster.name, {
-        kubernetesVersion: cluster.kubernetesVersion, region: cluster.region,
+        kubernetesVersion: cluster.kubernetesVersion, region, accountId,
         subnetIds: network.privateSubnetIds, egress: network.egress, nodePool: cluster.nodePool,
-        admins: cluster.admins, kmsKeyArn: key.arn, protect: prod, tags,
+        deployRole, admins: cluster.admins, authorizedNetworks: cluster.authorizedNetworks, privateEndpoint: cluster.privateEndpoint,
+        ebsKeyArn: volumeKey.arn, logsKeyArn: logsKey.arn, logRetentionDays, kmsDeletionWindowDays: KMS_DELETION_WINDOW_DAYS[tier],
+        autoscalerChart: args.autoscalerChart, protect: prod, tags,
     }, o);
 
     const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(names.bucket(name, b), {
-        kmsKeyArn: key.arn, expirationDays: bucketExpirationDays(b, args.retention), protect: prod, tags,
+        kmsKeyArn: dataKey.arn, expiry: bucketExpiry(b, args.retention), protect: prod, tags,
     }, o)])) as Record<BucketKey, Bucket>;
 
     const identities = {} as Record<WorkloadKey, WorkloadIdentityOutputs>;
@@ -93,11 +106,11 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
         const access = WORKLOAD_ACCESS[workload];
         const role = new WorkloadRole(names.workloadRole(name, workload), {
             oidcProviderArn: eks.oidcProviderArn, oidcIssuerUrl: eks.oidcIssuerUrl, namespace, serviceAccount,
-            policy: pulumi.all([pulumi.all(access.buckets.map(b => buckets[b].arn)), key.arn]).apply(([arns, keyArn]) =>
-                bucketAccessPolicy(arns, access.objectActions, keyArn)),
+            policy: pulumi.all([pulumi.all(access.buckets.map(b => buckets[b].arn)), dataKey.arn]).apply(([arns, keyArn]) =>
+                bucketAccessPolicy(arns, access.objectActions, keyArn, region)),
             tags,
         }, o);
         identities[workload] = { namespace, serviceAccount, annotations: role.annotations, binding: role };
     }
-    return { key, eks, buckets, identities };
+    return { dataKey, eks, buckets, identities };
 }

@@ -1,16 +1,19 @@
 /**
  * obs:gcp:Network — a custom-mode VPC with one regional subnet for the nodes and secondary ranges
- * for pods and services (VPC-native GKE), plus Cloud NAT so private nodes can pull images.
+ * for pods and services (VPC-native GKE) and VPC flow logs (CIS GCP 3.8), plus Cloud NAT so private
+ * nodes can pull images.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Network as VpcNetwork, Router, RouterNat, Subnetwork } from "@pulumi/gcp/compute";
-import { NETWORK } from "../defaults";
+import { GCP_FLOW_LOGS, NETWORK } from "../defaults";
 
 export const SECONDARY_RANGES = { pods: "pods", services: "services" } as const;
 
 export interface NetworkArgs {
     readonly project: string;
     readonly region: string;
+    /** The project's APIs (compute): the network waits for them. */
+    readonly apis: pulumi.Resource;
 }
 
 export class Network extends pulumi.ComponentResource {
@@ -33,11 +36,12 @@ export class Network extends pulumi.ComponentResource {
 function createNetwork(parent: pulumi.Resource, name: string, args: NetworkArgs) {
     const o = { parent };
     const { project, region } = args;
-    const network = new VpcNetwork(name, { project, autoCreateSubnetworks: false, routingMode: "REGIONAL" }, o);
+    const network = new VpcNetwork(name, { project, autoCreateSubnetworks: false, routingMode: "REGIONAL" }, { parent, dependsOn: [args.apis] });
     const subnet = new Subnetwork(`${name}-nodes`, {
         project, region, network: network.id,
         ipCidrRange: NETWORK.gcpNodeCidr,
         privateIpGoogleAccess: true,
+        logConfig: { ...GCP_FLOW_LOGS },
         secondaryIpRanges: [
             { rangeName: SECONDARY_RANGES.pods, ipCidrRange: NETWORK.gcpPodCidr },
             { rangeName: SECONDARY_RANGES.services, ipCidrRange: NETWORK.gcpServiceCidr },

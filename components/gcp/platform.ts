@@ -1,19 +1,21 @@
 /**
- * obs:gcp:ClusterPlatform — everything one GKE cluster of the product needs from GCP: the network,
+ * obs:gcp:ClusterPlatform — everything one GKE cluster of the product needs from GCP: the project's
+ * APIs (a fresh project works), the network,
  * the cluster, the Loki and Tempo buckets (optionally CMEK-encrypted) and one Workload Identity
  * service account per workload, bound only to its own buckets.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CryptoKeyIAMMember } from "@pulumi/gcp/kms";
 import { getProjectServiceAccountOutput } from "@pulumi/gcp/storage";
-import { BUCKET_KEYS, BucketKey, bucketExpirationDays } from "../retention";
-import { names, serviceAccountId } from "../naming";
+import { BUCKET_KEYS, BucketKey, bucketExpiry } from "../retention";
 import { WORKLOADS, WorkloadKey } from "../defaults";
 import { ClusterPlatformOutputs, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { GcpClusterConfig } from "../../stacks/schema";
 import { Bucket } from "./bucket";
 import { GkeCluster } from "./gkeCluster";
+import { names, serviceAccountId } from "../naming";
 import { Network } from "./network";
+import { ProjectServices } from "./projectServices";
 import { WorkloadIdentity } from "./workloadIdentity";
 
 /** Which buckets each workload may use. */
@@ -37,7 +39,7 @@ export class GcpClusterPlatform extends pulumi.ComponentResource implements Clus
     public readonly region: string;
     public readonly kubernetesProvider: ClusterPlatformOutputs["kubernetesProvider"];
     public readonly nodes: pulumi.Resource;
-    public readonly volumesReady: readonly pulumi.Resource[] = []; // GKE's default StorageClass (standard-rwo) serves PVCs
+    public readonly volumesReady: readonly pulumi.Resource[];
     public readonly storage: ClusterPlatformOutputs["storage"];
     public readonly identities: ClusterPlatformOutputs["identities"];
 
@@ -49,6 +51,7 @@ export class GcpClusterPlatform extends pulumi.ComponentResource implements Clus
         this.region = args.cluster.region;
         this.kubernetesProvider = built.gke.kubernetesProvider;
         this.nodes = built.gke.nodePool;
+        this.volumesReady = built.gke.storageReady;
         this.storage = storageOutputs("gcs", args.cluster.region, built.buckets);
         this.identities = built.identities;
         this.registerOutputs({ clusterName: built.gke.clusterName, buckets: this.storage.buckets });
@@ -63,10 +66,13 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
     const labels = toLabels(args.labels);
     const { project, region } = cluster;
 
-    const network = new Network(names.gcpNetwork(name), { project, region }, o);
+    // One GKE cluster per project (validated), so the project's APIs belong to its one platform.
+    const apis = new ProjectServices(`${name}-apis`, { project }, o);
+    const network = new Network(`${name}-net`, { project, region, apis }, o);
     const gke = new GkeCluster(cluster.name, {
         project, region, kubernetesVersion: cluster.kubernetesVersion, releaseChannel: cluster.releaseChannel,
-        networkId: network.networkId, subnetworkId: network.subnetworkId, egress: network.egress, nodePool: cluster.nodePool, protect: prod, labels,
+        networkId: network.networkId, subnetworkId: network.subnetworkId, egress: network.egress, apis, nodePool: cluster.nodePool,
+        authorizedNetworks: cluster.authorizedNetworks, privateEndpoint: cluster.privateEndpoint, protect: prod, labels,
     }, o);
 
     // With CMEK, the project's Cloud Storage service agent must be allowed to use the key before any bucket exists.
@@ -75,10 +81,10 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
         cryptoKeyId: cluster.cmekKeyName,
         role: CMEK_ROLE,
         member: pulumi.interpolate`serviceAccount:${getProjectServiceAccountOutput({ project }, o).emailAddress}`,
-    }, o).cryptoKeyId;
+    }, { parent, dependsOn: [apis] }).cryptoKeyId;
 
     const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(names.bucket(name, b), {
-        project, location: region, expirationDays: bucketExpirationDays(b, args.retention), kmsKeyName, protect: prod, labels,
+        project, location: region, expiry: bucketExpiry(b, args.retention), kmsKeyName, protect: prod, labels, apis,
     }, o)])) as Record<BucketKey, Bucket>;
 
     const identities = {} as Record<WorkloadKey, WorkloadIdentityOutputs>;
@@ -86,7 +92,7 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
         const { namespace, serviceAccount } = WORKLOADS[workload];
         const wi = new WorkloadIdentity(`${name}-${workload}`, {
             project, accountId: serviceAccountId(cluster.name, workload), workloadPool: gke.workloadPool, namespace, serviceAccount,
-            buckets: WORKLOAD_BUCKETS[workload].map(b => buckets[b].bucketName),
+            buckets: WORKLOAD_BUCKETS[workload].map(b => buckets[b].bucketName), apis,
         }, o);
         identities[workload] = { namespace, serviceAccount, annotations: wi.annotations, binding: wi };
     }

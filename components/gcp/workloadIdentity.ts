@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Account, IAMMember as ServiceAccountIAMMember } from "@pulumi/gcp/serviceaccount";
 import { BucketIAMMember } from "@pulumi/gcp/storage";
 
-export const BUCKET_ROLE = "roles/storage.objectAdmin";
+/** Create, read, list and delete objects; unlike objectAdmin, no object IAM or ACL permissions. */
+export const BUCKET_ROLE = "roles/storage.objectUser";
 export const WORKLOAD_IDENTITY_ROLE = "roles/iam.workloadIdentityUser";
 
 export interface WorkloadIdentityArgs {
@@ -18,6 +19,8 @@ export interface WorkloadIdentityArgs {
     readonly namespace: string;
     readonly serviceAccount: string;
     readonly buckets: readonly pulumi.Input<string>[];
+    /** The project's APIs (iam): the service account waits for them. */
+    readonly apis: pulumi.Resource;
 }
 
 export class WorkloadIdentity extends pulumi.ComponentResource {
@@ -39,7 +42,7 @@ function createWorkloadIdentity(parent: pulumi.Resource, name: string, args: Wor
     const o = { parent };
     const account = new Account(name, {
         project: args.project, accountId: args.accountId, displayName: `${args.namespace}/${args.serviceAccount} (Workload Identity)`,
-    }, o);
+    }, { parent, dependsOn: [args.apis] });
     const member = pulumi.interpolate`serviceAccount:${account.email}`;
     args.buckets.forEach((bucket, i) => new BucketIAMMember(`${name}-bucket-${i}`, { bucket, role: BUCKET_ROLE, member }, o));
     new ServiceAccountIAMMember(`${name}-wi`, {

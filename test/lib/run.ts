@@ -46,10 +46,11 @@ export function validConfig(): Record<string, any> {
     return {
         tier: "dev",
         clusters: [
-            { name: "dev-gke", cloud: "gcp", region: "europe-west1", project: "acme-obs-dev", kubernetesVersion: "1.34",
+            { name: "dev-gke", cloud: "gcp", region: "europe-west1", project: "acme-obs-dev", kubernetesVersion: "1.35",
                 nodePool: { machineType: "e2-standard-4", min: 1, max: 3 } },
-            { name: "dev-eks", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.34",
-                nodePool: { machineType: "m6i.large", min: 1, max: 3 }, admins: ["arn:aws:iam::123456789012:role/admin"] },
+            { name: "dev-eks", cloud: "aws", region: "eu-west-1", kubernetesVersion: "1.35",
+                nodePool: { machineType: "m6i.large", min: 1, max: 3 }, admins: ["arn:aws:iam::123456789012:role/admin"],
+                deployRole: "arn:aws:iam::123456789012:role/pulumi-deploy" },
         ],
         retention: { metrics: "15d", logs: "3d", traces: "24h" },
         sampling: { percentage: 50 },

@@ -15,6 +15,28 @@ import { PROJECT } from "../../stacks/config";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_MARK = "[secret]";
 const ACCOUNT = "123456789012";
+/** Who the offline runs are: the deploy role of the committed AWS clusters, in an assumed-role session. */
+export const MOCK_CALLER_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/pulumi-deploy/offline-preview`;
+export const MOCK_PROJECT_NUMBER = "100000000001";
+
+/**
+ * What EKS publishes as the default version of each add-on per Kubernetes minor (the shape of
+ * `aws eks describe-addon-versions`), as the getAddonVersion invoke answers; unknown pairs fail like the real one.
+ */
+export const MOCK_ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    "vpc-cni": { "1.34": "v1.20.4-eksbuild.2", "1.35": "v1.20.4-eksbuild.2" },
+    "kube-proxy": { "1.34": "v1.34.1-eksbuild.2", "1.35": "v1.35.0-eksbuild.2" },
+    "coredns": { "1.34": "v1.12.3-eksbuild.1", "1.35": "v1.12.4-eksbuild.1" },
+    "aws-ebs-csi-driver": { "1.34": "v1.51.0-eksbuild.1", "1.35": "v1.51.0-eksbuild.1" },
+    "metrics-server": { "1.34": "v0.8.0-eksbuild.2", "1.35": "v0.8.0-eksbuild.2" },
+};
+
+/** GKE's versions per release channel in December 2026 (getEngineVersions), newest first. */
+export const MOCK_GKE_VERSIONS = {
+    valid: ["1.36.1-gke.1061000", "1.35.4-gke.1228000", "1.35.3-gke.1105000", "1.34.8-gke.1302000", "1.33.9-gke.1146000"],
+    defaults: { RAPID: "1.36.1-gke.1061000", REGULAR: "1.35.4-gke.1228000", STABLE: "1.34.8-gke.1302000" },
+    latest: { RAPID: "1.36.1-gke.1061000", REGULAR: "1.35.4-gke.1228000", STABLE: "1.35.3-gke.1105000" },
+} as const;
 
 export interface ResourceRecord {
     readonly urn: string;
@@ -48,6 +70,8 @@ export interface RunOptions {
     /** Keys of `config` that are secrets. */
     readonly secretKeys?: readonly string[];
     readonly preview?: boolean;
+    /** The AWS caller identity the getCallerIdentity invoke returns. Defaults to MOCK_CALLER_ARN. */
+    readonly callerArn?: string;
 }
 
 export interface RunResult {
@@ -111,6 +135,16 @@ function mockState(type: string, name: string, inputs: Record<string, any>, regi
             const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
             return { id, state: { ...s, email, name: `projects/${inputs.project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` } };
         }
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { id: inputs.name ?? name, state: { ...s, arn: `arn:aws:logs:${region}:${ACCOUNT}:log-group:${inputs.name ?? name}` } };
+        case "gcp:kms/keyRing:KeyRing": {
+            const ringId = `projects/${inputs.project}/locations/${inputs.location}/keyRings/${inputs.name ?? `${name}-${hash(name, 7)}`}`;
+            return { id: ringId, state: { ...s, name: ringId.split("/").at(-1) } };
+        }
+        case "gcp:kms/cryptoKey:CryptoKey": {
+            const keyName = inputs.name ?? `${name}-${hash(name, 7)}`;
+            return { id: `${inputs.keyRing}/cryptoKeys/${keyName}`, state: { ...s, name: keyName } };
+        }
         case "random:index/randomPassword:RandomPassword":
             return { id, state: { ...s, result: `mock-password-${hash(name, 16)}` } };
         default:
@@ -131,7 +165,7 @@ function serializeConfig(config: Readonly<Record<string, unknown>>): Record<stri
  * Runs `program` under mocks with the given stack config and returns every registered resource.
  * Throws whatever the program throws (a ConfigError, for instance) after waiting for in-flight registrations.
  */
-export async function runMocked<T>(opts: RunOptions, program: () => T): Promise<RunResult> {
+export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<T>): Promise<RunResult> {
     const records: ResourceRecord[] = [];
     const providerRegions = new Map<string, string>();
     const regionOf = (provider: string | undefined) => providerRegions.get((provider ?? "").split("::").slice(0, 4).join("::")) ?? "us-east-1";
@@ -149,6 +183,27 @@ export async function runMocked<T>(opts: RunOptions, program: () => T): Promise<
                     const region = regionOf(args.provider);
                     return { names: ["a", "b", "c"].map(z => `${region}${z}`), zoneIds: ["1", "2", "3"].map(z => `${region}-az${z}`) };
                 }
+                case "aws:index/getCallerIdentity:getCallerIdentity": {
+                    const arn = opts.callerArn ?? MOCK_CALLER_ARN;
+                    return { accountId: arn.split(":")[4], arn, userId: `AROA${hash(arn, 16).toUpperCase()}:offline-preview`, id: arn.split(":")[4] };
+                }
+                case "aws:eks/getAddonVersion:getAddonVersion": {
+                    const version = MOCK_ADDON_VERSIONS[args.inputs.addonName]?.[args.inputs.kubernetesVersion];
+                    if (version === undefined) throw new Error(`No add-on version found for ${args.inputs.addonName} on Kubernetes ${args.inputs.kubernetesVersion}`);
+                    return { ...args.inputs, version, id: args.inputs.addonName };
+                }
+                case "gcp:container/getEngineVersions:getEngineVersions": {
+                    const prefix = String(args.inputs.versionPrefix ?? "");
+                    const valid = MOCK_GKE_VERSIONS.valid.filter(v => v.startsWith(prefix));
+                    return {
+                        ...args.inputs, id: String(args.inputs.location), validMasterVersions: valid, validNodeVersions: valid,
+                        latestMasterVersion: valid[0] ?? "", latestNodeVersion: valid[0] ?? "", defaultClusterVersion: MOCK_GKE_VERSIONS.defaults.REGULAR,
+                        releaseChannelDefaultVersion: MOCK_GKE_VERSIONS.defaults, releaseChannelLatestVersion: MOCK_GKE_VERSIONS.latest,
+                        releaseChannelUpgradeTargetVersion: MOCK_GKE_VERSIONS.defaults,
+                    };
+                }
+                case "gcp:organizations/getProject:getProject":
+                    return { projectId: args.inputs.projectId, number: MOCK_PROJECT_NUMBER, name: args.inputs.projectId, id: `projects/${args.inputs.projectId}` };
                 case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
                     return { emailAddress: `service-100000000000@gs-project-accounts.iam.gserviceaccount.com`, project: args.inputs.project };
                 default:
@@ -198,7 +253,7 @@ export async function runMocked<T>(opts: RunOptions, program: () => T): Promise<
     let outputs: unknown;
     let failure: unknown;
     try {
-        outputs = program();
+        outputs = await program();
     } catch (e) {
         failure = e;
     }

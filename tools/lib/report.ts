@@ -14,6 +14,7 @@ export function chartNameOf(r: ResourceRecord): string {
     const input = String(r.inputs.chart);
     return vendoredByPath(input)?.chart ?? input;
 }
+import { quotaMarkdown } from "../../components/quotas";
 
 /** A resource as plan.json shows it: the captured record without the raw (unredacted) inputs. */
 export type PlanResource = Pick<ResourceRecord, "urn" | "type" | "name" | "custom" | "parent" | "dependencies" | "protect" | "retainOnDelete" | "provider" | "inputs">;
@@ -98,6 +99,7 @@ export function summaryMarkdown(stack: string, env: Environment, records: readon
     for (const c of env.clusters) {
         out.push(`| ${c.name} | ${c.cloud} | ${c.region} | ${env.retention.metrics} | ${env.retention.logs} (${bucketExpirationDays("lokiChunks", retention)}d) | ${env.retention.traces} (${bucketExpirationDays("tempo", retention)}d) | ${env.sampling.percentage} % | errors, slower than ${env.sampling.latencyThreshold} | ${env.scrapeInterval} |`);
     }
+    out.push("", quotaMarkdown(env));
     out.push("", "## Resources by type", "", "| type | count |", "|---|---|");
     for (const [type, n] of countsByType(records)) out.push(`| \`${type}\` | ${n} |`);
     out.push("", "## Components", "", "```mermaid", mermaid(records), "```", "");
@@ -173,10 +175,14 @@ export function criticalPathMarkdown(records: readonly ResourceRecord[]): string
 
 // ---- generated files per cluster ----
 
-/** The cluster a resource belongs to: the `cluster` input of its ObservabilityStack ancestor. */
+/**
+ * The cluster a resource belongs to: the `cluster` input of its ObservabilityStack ancestor, or the
+ * name of its ClusterPlatform ancestor (cluster add-ons such as the EKS Cluster Autoscaler).
+ */
 export function clusterOf(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>): string | undefined {
     for (let p: ResourceRecord | undefined = r; p; p = byUrn.get(p.parent)) {
         if (p.type === "obs:k8s:ObservabilityStack") return String(p.inputs.cluster);
+        if (p.type === "obs:aws:ClusterPlatform" || p.type === "obs:gcp:ClusterPlatform") return p.name;
     }
     return undefined;
 }
