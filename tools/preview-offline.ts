@@ -3,7 +3,10 @@
  * with that stack's committed config (secrets replaced by marked placeholders), prints what would be
  * created, renders every Helm release with real Helm, and writes out/<stack>/plan.json, summary.md
  * and, per cluster, the release values, the generated configs and the rendered manifests.
- * Exit codes: 0 ok, 2 config error, 1 anything else (a release that does not render included).
+ * Then it runs the CrossGuard policy pack (policy/) on the graph and the manifests and writes
+ * out/<stack>/policy.json.
+ * Exit codes: 0 ok, 2 config error (stack or policy config), 3 a mandatory policy violation,
+ * 1 anything else (a release that does not render included).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -17,17 +20,20 @@ import { manifestsMarkdown, ReleaseRenderError, renderReleases, RenderedRelease 
 import { HelmUnavailable } from "./lib/helm";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
+import { checkGraph, formatViolations, policyConfigPath, readPolicyConfig, writePolicyReport } from "../policy/lib/offline";
+import { PolicyConfigError } from "../policy/lib/runner";
 
 const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [--quiet] [--no-manifests]
   --stack         a stack with a Pulumi.<name>.yaml here (${availableStacks().join(", ")})
   --out           output directory (default: out)
   --quiet         print only the summary line
-  --no-manifests  skip rendering the releases with Helm`;
+  --no-manifests  skip rendering the releases with Helm (the workload policies then see no objects)
+  --policy-config policy pack config (default: policy/config/<stack>.json when it exists)`;
 
 async function main(argv: string[]): Promise<number> {
     let args;
     try {
-        args = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false }, "no-manifests": { type: "boolean", default: false }, help: { type: "boolean", default: false } } }).values;
+        args = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false }, "no-manifests": { type: "boolean", default: false }, "policy-config": { type: "string" }, help: { type: "boolean", default: false } } }).values;
     } catch (e) {
         console.error(`${(e as Error).message}\n${USAGE}`);
         return 2;
@@ -41,6 +47,16 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const stack = args.stack;
+    let policyConfig;
+    try {
+        policyConfig = readPolicyConfig(policyConfigPath(stack, args["policy-config"]));
+    } catch (e) {
+        if (e instanceof PolicyConfigError) {
+            console.error(`config error: ${e.message}`);
+            return 2;
+        }
+        throw e;
+    }
     let result;
     let env;
     try {
@@ -68,6 +84,16 @@ async function main(argv: string[]): Promise<number> {
             throw e;
         }
     }
+    let violations;
+    try {
+        violations = await checkGraph(result.records, rendered, policyConfig);
+    } catch (e) {
+        if (e instanceof PolicyConfigError) {
+            console.error(`config error: policy config: ${e.message}`);
+            return 2;
+        }
+        throw e;
+    }
     const outDir = path.resolve(ROOT, args.out!, stack);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
@@ -83,8 +109,12 @@ async function main(argv: string[]): Promise<number> {
     }
     const tree = renderTree(stack, result.records);
     console.log(args.quiet ? tree.split("\n")[0] : tree);
-    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md and ${written} files under <cluster>/`);
-    return 0;
+    writePolicyReport(outDir, violations);
+    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md, policy.json and ${written} files under <cluster>/`);
+    const mandatory = violations.filter(v => v.enforcementLevel === "mandatory").length;
+    console.log(`policy: ${violations.length} violation(s), ${mandatory} mandatory`);
+    for (const line of formatViolations(violations)) console.log(line);
+    return mandatory > 0 ? 3 : 0;
 }
 
 /**
