@@ -13,9 +13,9 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import type { ResourceRecord } from "../tools/lib/mock-runtime";
 import { renderReleases } from "../tools/lib/manifests";
-import { checkGraph, readPolicyConfig } from "../policy/lib/offline";
-import { useHelmRendering } from "../policy/lib/manifests";
-import type { Violation } from "../policy/lib/runner";
+import { checkGraph, objectsByUrn, readPolicyConfig } from "../policy/lib/offline";
+import { renderedObjects, useHelmRendering } from "../policy/lib/manifests";
+import { policyResources, Violation } from "../policy/lib/runner";
 import { runStack } from "./lib/run";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -68,6 +68,18 @@ describe("policy pack on the committed graphs", function () {
             assert.deepStrictEqual(v.filter(x => !known(x)).map(short), []);
         });
     }
+    it("under the CLI (no rendered objects handed over) the pack renders every release with Helm: the offline preview's objects, by release", async () => {
+        const { records } = await runStack("prod");
+        useHelmRendering();
+        const byHelm = await renderedObjects(policyResources(records));
+        const offline = objectsByUrn(records, await renderedOf("prod", records));
+        assert.strictEqual(byHelm.size, 14);
+        assert.deepStrictEqual([...byHelm.keys()].sort(), [...offline.keys()].sort());
+        for (const [urn, objects] of offline) assert.deepStrictEqual(byHelm.get(urn), objects, urn);
+        // A stack component whose state does not carry its cluster is matched by name (prod-eks-obs → prod-eks).
+        const bare = records.map(r => (r.type === "obs:k8s:ObservabilityStack" ? { ...r, inputs: {}, outputs: {} } : r));
+        assert.deepStrictEqual([...(await renderedObjects(policyResources(bare))).keys()].sort(), [...offline.keys()].sort());
+    });
     it("prod under the dev config fails exactly on Prometheus's 90d metrics retention (dev allows 7d–30d)", async () => {
         const v = (await violations("prod", "dev")).filter(x => !known(x));
         assert.deepStrictEqual(v.map(short), ["prod-eks", "prod-gke"].map(c =>
@@ -124,12 +136,11 @@ describe("offline preview: policy step, exit code 3 on mandatory violations", fu
         assert.ok(r.violations.length > 0 && r.violations.every(v => v.enforcementLevel === "advisory" && Object.keys(v).join() === "policy,urn,message,enforcementLevel"));
         assert.match(r.stdout, /^policy: \d+ violation\(s\), 0 mandatory$/m);
     });
-    it("dev with metrics kept 90d: exit 3, Prometheus retention outside 7d–30d and its 18GiB retention size too small for it", () => {
+    it("dev with metrics kept 90d: exit 3, Prometheus retention outside 7d–30d (its size limit and disk follow the retention)", () => {
         const r = previewMutated("dev", "metrics90d", c => { c["observability:retention"].metrics = "90d"; });
         assert.strictEqual(r.status, 3, r.stderr);
         assert.deepStrictEqual(added("dev", r), [
             "mandatory obs-release-configure-retention dev-gke-obs-metrics-kps: Prometheus keeps data for 90d (prometheus.prometheusSpec.retention), outside the allowed 7d–30d; set observability:retention.metrics between 7d and 30d.",
-            "mandatory obs-release-configure-retention dev-gke-obs-metrics-kps: Prometheus retentionSize 18GiB cuts its 90d retention short: 90d needs at least 36GiB at 0.4 GiB per day; raise prometheus.retentionSize (and the volume) in components/sizing.ts or lower observability:retention.metrics.",
         ]);
         assert.match(r.stdout, /\[mandatory\] obs-release-configure-retention {2}dev-gke-obs-metrics-kps: Prometheus keeps data for 90d/);
     });

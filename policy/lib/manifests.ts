@@ -33,28 +33,32 @@ async function renderWithHelm(resources: readonly PolicyResource[]): Promise<Ren
         if (r.type === T.eksCluster && r.props.version) clusterVersion.set(String(r.props.name ?? r.name), String(r.props.version));
         if (r.type === T.gkeCluster && r.props.minMasterVersion) clusterVersion.set(String(r.props.name ?? r.name), String(r.props.minMasterVersion));
     }
-    // The fields of a captured record that rendering reads (type, parent chain, inputs).
+    // The fields of a captured record that rendering reads (type, parent chain, inputs). A stack
+    // component that does not carry its cluster in its state is matched to the cluster it is named after.
+    const clusterOfStack = (r: PolicyResource) => r.props.cluster ?? [...clusterVersion.keys()].find(c => r.name === c || r.name.startsWith(`${c}-`)) ?? r.name;
     const records = resources.map(r => ({
         urn: r.urn, type: r.type, name: r.name, parent: r.parent?.urn ?? "",
-        inputs: r.type === T.observabilityStack ? { ...r.props, cluster: r.props.cluster ?? r.name } : r.props,
+        inputs: r.type === T.observabilityStack ? { ...r.props, cluster: clusterOfStack(r) } : r.props,
     }));
     const stack = resources[0]?.urn.split("::")[0]?.replace(/^urn:pulumi:/, "") ?? "stack";
     const rendered = await renderReleases(stack, records as unknown as Parameters<typeof renderReleases>[1],
         cluster => clusterVersion.get(cluster) ?? KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]!);
     const helm = resources.filter(r => HELM_TYPES.includes(r.type));
     const out = new Map<string, readonly K8sObject[]>();
+    const stackOf = (r: PolicyResource) => {
+        for (let p: PolicyResource | undefined = r; p; p = p.parent) if (p.type === T.observabilityStack) return String(clusterOfStack(p));
+        return undefined;
+    };
     for (const x of rendered) {
-        const r = helm.find(h => String(h.props.name ?? h.name) === x.release && clusterOfResource(h) === x.cluster);
+        const r = helm.find(h => String(h.props.name ?? h.name) === x.release && stackOf(h) === x.cluster);
         if (r) out.set(r.urn, x.objects);
     }
     return out;
 }
 
-/** The cluster an ObservabilityStack child belongs to. */
-function clusterOfResource(r: PolicyResource): string | undefined {
-    for (let p: PolicyResource | undefined = r; p; p = p.parent) {
-        if (p.type === T.observabilityStack) return String(p.props.cluster ?? p.name);
-    }
+/** The ObservabilityStack component a resource belongs to (its URN), if any. */
+function stackComponentOf(r: PolicyResource): string | undefined {
+    for (let p: PolicyResource | undefined = r; p; p = p.parent) if (p.type === T.observabilityStack) return p.urn;
     return undefined;
 }
 
@@ -82,7 +86,7 @@ export function renderedObjects(resources: readonly PolicyResource[]): Promise<R
     return p;
 }
 
-/** The key that groups resources by cluster: the Kubernetes provider they deploy through, else their ObservabilityStack. */
+/** The key that groups resources by cluster: the Kubernetes provider they deploy through, else their ObservabilityStack component. */
 export function clusterKey(r: PolicyResource): string {
-    return r.provider?.urn || clusterOfResource(r) || "";
+    return r.provider?.urn || stackComponentOf(r) || "";
 }

@@ -55,7 +55,7 @@ export function formatViolations(violations: readonly Violation[]): string[] {
     return violations.map(v => `  [${v.enforcementLevel}] ${v.policy}  ${v.urn.split("::").pop() || "(stack)"}: ${v.message}`);
 }
 
-/** out/<stack>/policy.json. */
-export function writePolicyReport(outDir: string, violations: readonly Violation[]): void {
-    fs.writeFileSync(path.join(outDir, "policy.json"), JSON.stringify({ violations }, null, 2) + "\n");
+/** The text of out/<stack>/policy.json. */
+export function policyReport(violations: readonly Violation[]): string {
+    return JSON.stringify({ violations }, null, 2) + "\n";
 }
