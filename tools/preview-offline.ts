@@ -17,6 +17,7 @@ import { manifestsMarkdown, ReleaseRenderError, renderReleases, RenderedRelease 
 import { HelmUnavailable } from "./lib/helm";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
+import { renderNetworkPolicies } from "../components/render/networkPolicies";
 
 const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [--quiet] [--no-manifests]
   --stack         a stack with a Pulumi.<name>.yaml here (${availableStacks().join(", ")})
@@ -79,6 +80,13 @@ async function main(argv: string[]): Promise<number> {
         const file = path.join(outDir, r.cluster, "manifests", `${r.release}.yaml`);
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, r.manifest);
+        written++;
+    }
+    // The NetworkPolicies the program creates (render/networkPolicies.ts), beside the releases' manifests.
+    for (const c of env.clusters) {
+        const file = path.join(outDir, c.name, "manifests", "network-policies.yaml");
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, renderNetworkPolicies({ tier: env.tier, cloud: c.cloud }).map(p => stringify(p, { lineWidth: 0 })).join("---\n"));
         written++;
     }
     const tree = renderTree(stack, result.records);
