@@ -165,7 +165,7 @@ describe("each manifest check fails on the defect it guards", function () {
         const { c } = await cluster("prod", "prod-eks");
         const alloy = (url: string) => withObject(c, "alloy", "ConfigMap", "alloy", o => ({ ...o, data: { "config.alloy": o.data["config.alloy"].replace("http://loki-gateway.logging.svc.cluster.local:80/loki/api/v1/push", url) } }));
         assert.deepStrictEqual(addressFindings(alloy("http://loki-gatway.logging.svc.cluster.local:80/loki/api/v1/push")).map(f => f.message),
-            ["no Service logging/loki-gatway is rendered in cluster prod-eks (nor created at run time: render/wiring.ts RUNTIME_SERVICES)"]);
+            ["no Service logging/loki-gatway is rendered in cluster prod-eks (nor created at run time: render/wiring.ts runtimeServices)"]);
         assert.deepStrictEqual(addressFindings(alloy("http://loki-gateway.logging.svc.cluster.local:3100/loki/api/v1/push")).map(f => f.message),
             ["Service logging/loki-gateway has no port 3100 (it has http:80)"]);
         const third = withObject(c, "tempo", "ConfigMap", "tempo-config", o => ({ ...o, data: { ...o.data, "tempo.yaml": o.data["tempo.yaml"].replace("prometheus-kps-prometheus-1.", "prometheus-kps-prometheus-2.") } }));

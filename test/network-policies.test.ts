@@ -79,6 +79,15 @@ describe("NetworkPolicies from the wiring table", function () {
             "kps/ServiceMonitor/kps-kube-controller-manager", "kps/ServiceMonitor/kps-kube-etcd", "kps/ServiceMonitor/kps-kube-scheduler"]);
     });
 
+    it("API-server egress: GKE's control-plane range only; EKS any address on 443", () => {
+        const grafana = pod("monitoring", { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "kps" });
+        const gke = renderNetworkPolicies({ tier: "dev", cloud: "gcp" });
+        assert.deepStrictEqual(gke.find(p => p.metadata.name === "grafana-to-apiserver-egress")!.spec.egress, [{ to: [{ ipBlock: { cidr: "172.16.0.0/28" } }], ports: [{ port: 443, protocol: "TCP" }] }]);
+        assert.ok(allows(gke, { from: grafana, to: ip("172.16.0.2"), port: 443, protocol: "TCP" }));
+        assert.ok(!allows(gke, { from: grafana, to: ip("203.0.113.10"), port: 443, protocol: "TCP" }));
+        assert.ok(allows(renderNetworkPolicies({ tier: "dev", cloud: "aws" }), { from: grafana, to: ip("203.0.113.10"), port: 443, protocol: "TCP" }));
+    });
+
     it("a flow of the table without its policy is a finding naming the flow and the connection", async () => {
         const c = await prodEks();
         const flows = wiring(c);

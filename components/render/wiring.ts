@@ -11,6 +11,7 @@
  * Ports are the destination pods' container ports (what a NetworkPolicy matches), not Service
  * ports; `service` records the address the configs use, when there is one.
  */
+import { NETWORK } from "../defaults";
 import { SIZING } from "../sizing";
 import { NAMESPACES, RELEASES } from "./topology";
 import type { Cloud, Tier } from "./types";
@@ -94,8 +95,15 @@ export function namespacePods(namespace: string): StackPods {
 // ---- addresses outside the pod network ----
 
 const ANYWHERE = "0.0.0.0/0";
-/** The Kubernetes API server: its endpoints are control-plane addresses (EKS ENIs in the VPC, the GKE endpoint), not pods. */
-export const API_SERVER: External = { kind: "external", name: "kube-apiserver", cidr: ANYWHERE };
+/**
+ * The Kubernetes API server: its endpoints are control-plane addresses, not pods. On GKE (private
+ * nodes) the in-cluster `kubernetes` Service points at the control plane's private endpoint inside
+ * `masterIpv4CidrBlock` (NETWORK.gcpMasterCidr), so egress is narrowed to it; on EKS the endpoints are
+ * ENIs in the cluster's subnets, whose range an existing VPC does not tell us, so any address.
+ */
+export function apiServer(cloud: Cloud): External {
+    return { kind: "external", name: "kube-apiserver", cidr: cloud === "gcp" ? NETWORK.gcpMasterCidr : ANYWHERE };
+}
 /** S3/GCS and the cloud's token endpoints (STS for IRSA, oauth2/iamcredentials for Workload Identity): HTTPS. */
 export const CLOUD_APIS: External = { kind: "external", name: "cloud-apis", cidr: ANYWHERE };
 /** GKE's metadata server, which hands out Workload Identity tokens. */
@@ -106,8 +114,10 @@ export const GKE_METADATA_DPV2: External = { kind: "external", name: "gke-metada
 export const NOTIFIERS: External = { kind: "external", name: "notifiers", cidr: ANYWHERE };
 /** Node addresses: the kubelet and host-network exporters Prometheus scrapes. */
 export const NODES: External = { kind: "external", name: "nodes", cidr: ANYWHERE };
-/** The control plane calling the operator's admission webhook. */
-export const CONTROL_PLANE: External = { kind: "external", name: "control-plane", cidr: ANYWHERE };
+/** The control plane calling the operator's admission webhook (from the same ranges as apiServer). */
+export function controlPlane(cloud: Cloud): External {
+    return { ...apiServer(cloud), name: "control-plane" };
+}
 
 /** DNS: CoreDNS (EKS) and kube-dns (GKE) both run in kube-system with this label. */
 export const DNS = {
@@ -133,7 +143,8 @@ export interface RuntimeService {
     readonly reason: string;
 }
 
-export const RUNTIME_SERVICES: readonly RuntimeService[] = [
+export function runtimeServices(cloud: Cloud): RuntimeService[] {
+    return [
     {
         name: "prometheus-operated", namespace: mon, labels: { "operated-prometheus": "true" },
         ports: [{ name: "web", port: 9090, targetPort: 9090, protocol: "TCP" }],
@@ -161,10 +172,11 @@ export const RUNTIME_SERVICES: readonly RuntimeService[] = [
     {
         name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" },
         ports: [{ name: "https", port: 443, targetPort: 443, protocol: "TCP" }],
-        endpoints: API_SERVER,
+        endpoints: apiServer(cloud),
         reason: "the API server's own Service, present in every cluster; kps's apiserver ServiceMonitor scrapes it",
     },
-];
+    ];
+}
 
 /**
  * Pods an operator creates from a custom resource (the StatefulSets behind the Prometheus and
@@ -250,7 +262,7 @@ export function wiring(facts: WiringFacts): Flow[] {
             purpose: "kubelet/cAdvisor 10250, node-exporter 9100 and kube-proxy 10249 listen on node addresses (host network)" },
         // ---- the API server ----
         ...[PODS.operator, PODS.admissionJobs, PODS.kubeStateMetrics, PODS.prometheus, PODS.grafana, PODS.alloy, ...writers].map((p): Flow => ({
-            id: `${p.name}-to-apiserver`, from: p, to: API_SERVER, ports: tcp(443),
+            id: `${p.name}-to-apiserver`, from: p, to: apiServer(cloud), ports: tcp(443),
             purpose: {
                 "prometheus-operator": "reconciles CRs into StatefulSets, Secrets, Services",
                 "admission-jobs": "create and patch the webhook certificate",
@@ -262,7 +274,7 @@ export function wiring(facts: WiringFacts): Flow[] {
                 "otel-lb": "k8s_attributes watches pods",
             }[p.name] ?? "API access",
         })),
-        { id: "apiserver-to-operator-webhook", from: CONTROL_PLANE, to: PODS.operator, ports: tcp(10250),
+        { id: "apiserver-to-operator-webhook", from: controlPlane(cloud), to: PODS.operator, ports: tcp(10250),
             purpose: "admission webhooks (PrometheusRule, AlertmanagerConfig) called by the API server" },
         // ---- object storage and cloud identity ----
         ...[PODS.loki, PODS.tempo].flatMap((p): Flow[] => [

@@ -5,7 +5,7 @@
  * metadata server); and every target a ServiceMonitor makes Prometheus scrape is reachable.
  */
 import { NetworkPolicyObject, renderNetworkPolicies } from "../../../components/render/networkPolicies";
-import { DNS, External, Flow, GKE_METADATA, CLOUD_APIS, PODS, PortSpec, RUNTIME_SERVICES, stackNamespaces, wiring } from "../../../components/render/wiring";
+import { DNS, External, Flow, GKE_METADATA, CLOUD_APIS, PODS, PortSpec, runtimeServices, stackNamespaces, wiring } from "../../../components/render/wiring";
 import type { ResourceRecord } from "../mock-runtime";
 import type { ClusterManifests, Finding, PodTemplate } from "./model";
 import { labelsMatch, podTemplates, renderedServices } from "./model";
@@ -16,7 +16,11 @@ import { clusterBuckets, talksToBucket } from "./workloads";
 export function sampleIp(e: External): string {
     if (e.name === "nodes") return "10.0.1.23";
     if (e.cidr === "0.0.0.0/0") return "203.0.113.10";
-    return e.cidr.split("/")[0]!;
+    const [base, bits] = e.cidr.split("/") as [string, string];
+    if (bits === "32") return base;
+    // The second host of a range (GKE's private control-plane endpoint is .2 of masterIpv4CidrBlock).
+    const octets = base.split(".").map(Number);
+    return [...octets.slice(0, 3), octets[3]! + 2].join(".");
 }
 
 /** An application pod outside the stack, for flows from any namespace. */
@@ -88,7 +92,7 @@ interface ServiceMonitorSpec {
 /**
  * Every target of every ServiceMonitor is reachable from a Prometheus pod: Services the charts
  * render (their pods, or node addresses for host-network pods), Services created at run time
- * (RUNTIME_SERVICES) and Services of system components that no chart here runs (their pods are
+ * (runtimeServices) and Services of system components that no chart here runs (their pods are
  * taken to carry the Service's selector; host-network ones are reached on node addresses).
  */
 export function scrapeFindings(c: ClusterManifests, policies: readonly NetworkPolicyObject[], pods: readonly PodTemplate[]): Finding[] {
@@ -99,7 +103,7 @@ export function scrapeFindings(c: ClusterManifests, policies: readonly NetworkPo
     const node = (name: string): Endpoint => ({ kind: "ip", ip: "10.0.1.23", name: `${name} (node address)` });
     const services = [
         ...renderedServices(c).map(s => ({ ...s, external: undefined as External | undefined })),
-        ...RUNTIME_SERVICES.map(s => ({ name: s.name, namespace: s.namespace, labels: s.labels, ports: s.ports, selector: "selector" in s.endpoints ? s.endpoints.selector : {}, external: "selector" in s.endpoints ? undefined : s.endpoints })),
+        ...runtimeServices(c.cloud).map(s => ({ name: s.name, namespace: s.namespace, labels: s.labels, ports: s.ports, selector: "selector" in s.endpoints ? s.endpoints.selector : {}, external: "selector" in s.endpoints ? undefined : s.endpoints })),
     ];
     for (const r of c.objects.filter(x => x.object.kind === "ServiceMonitor")) {
         const sm = r.object.spec as ServiceMonitorSpec;

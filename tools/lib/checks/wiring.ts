@@ -1,6 +1,6 @@
 /**
  * Wiring: every in-cluster address a config names resolves to a Service and port rendered in the
- * same cluster (or one an operator creates at run time, render/wiring.ts RUNTIME_SERVICES), that
+ * same cluster (or one an operator creates at run time, render/wiring.ts runtimeServices), that
  * Service selects pods with the target port, and the wiring table has the flow, from the pods that
  * run the config to those pods on that port, which the NetworkPolicies are rendered from.
  * The configs read are what the pods run, from the rendered objects: the collectors' `relay`
@@ -10,7 +10,7 @@
  */
 import { parse } from "yaml";
 import { RELEASES } from "../../../components/render/topology";
-import { Flow, PODS, RUNTIME_SERVICES, RuntimeService, stackNamespaces, tempoPods, wiring } from "../../../components/render/wiring";
+import { Flow, PODS, runtimeServices, RuntimeService, stackNamespaces, tempoPods, wiring } from "../../../components/render/wiring";
 import type { ClusterManifests, Finding, PodTemplate, ServicePort } from "./model";
 import { labelsMatch, podTemplates, renderedServices } from "./model";
 
@@ -101,7 +101,7 @@ interface AnyService {
 function services(c: ClusterManifests): AnyService[] {
     return [
         ...renderedServices(c),
-        ...RUNTIME_SERVICES.map(s => ({ name: s.name, namespace: s.namespace, ports: s.ports, selector: "selector" in s.endpoints ? s.endpoints.selector : undefined, headless: true, runtime: s })),
+        ...runtimeServices(c.cloud).map(s => ({ name: s.name, namespace: s.namespace, ports: s.ports, selector: "selector" in s.endpoints ? s.endpoints.selector : undefined, headless: true, runtime: s })),
     ];
 }
 
@@ -121,7 +121,7 @@ export function resolve(c: ClusterManifests, a: ConfigAddress): Resolved | strin
         : parts.length === 3 ? [parts[0]!, parts[1]!, parts[2]!] : [undefined, "", ""];
     if (!name) return `${a.host} is not a Service address`;
     const service = services(c).find(s => s.name === name && s.namespace === namespace);
-    if (!service) return `no Service ${namespace}/${name} is rendered in cluster ${c.cluster} (nor created at run time: render/wiring.ts RUNTIME_SERVICES)`;
+    if (!service) return `no Service ${namespace}/${name} is rendered in cluster ${c.cluster} (nor created at run time: render/wiring.ts runtimeServices)`;
     const servicePort = service.ports.find(p => (typeof a.port === "number" ? p.port === a.port : p.name === a.port));
     if (!servicePort) return `Service ${namespace}/${name} has no port ${a.port} (it has ${service.ports.map(p => `${p.name ?? ""}:${p.port}`).join(", ")})`;
     const pods = service.selector ? podTemplates(c).filter(p => p.namespace === namespace && labelsMatch(service.selector!, p.labels)) : [];
