@@ -22,6 +22,7 @@ import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
 import { checkGraph, formatViolations, policyConfigPath, policyReport, readPolicyConfig } from "../policy/lib/offline";
 import { PolicyConfigError } from "../policy/lib/runner";
+import { renderNetworkPolicies } from "../components/render/networkPolicies";
 
 const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [--quiet] [--no-manifests]
   --stack         a stack with a Pulumi.<name>.yaml here (${availableStacks().join(", ")})
@@ -109,6 +110,12 @@ async function main(argv: string[]): Promise<number> {
     let written = clusterFiles(files, result.records);
     for (const r of rendered) {
         files.set(path.posix.join(r.cluster, "manifests", `${r.release}.yaml`), r.manifest);
+        written++;
+    }
+    // The NetworkPolicies the program creates (render/networkPolicies.ts), beside the releases' manifests.
+    for (const c of env.clusters) {
+        files.set(path.posix.join(c.name, "manifests", "network-policies.yaml"),
+            renderNetworkPolicies({ tier: env.tier, cloud: c.cloud }).map(p => stringify(p, { lineWidth: 0 })).join("---\n"));
         written++;
     }
     writeOutDir(target, stack, files);

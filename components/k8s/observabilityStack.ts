@@ -9,6 +9,7 @@
  *   kube-prometheus-stack ← CRDs, nodes, volume provisioning, its two Secrets
  *   Loki, Tempo       ← CRDs (ServiceMonitors), nodes, volume provisioning, their cloud identity
  *   Alloy, collectors ← CRDs (ServiceMonitors), nodes
+ *   NetworkPolicies   ← the namespaces (default-deny plus the wiring table's allows)
  * No release waits for another release: each client (Alloy, the collectors, Grafana) retries until
  * its backend answers.
  */
@@ -20,6 +21,7 @@ import { NamespaceKey, NAMESPACES } from "../render/topology";
 import type { ChartKey, ChartSource } from "../versions";
 import { Logs } from "./logs";
 import { Metrics } from "./metrics";
+import { NetworkPolicies } from "./networkPolicies";
 import { PrometheusCrds } from "./prometheusCrds";
 import { RenderBase, renderInputFor } from "./renderInput";
 import { Traces } from "./traces";
@@ -76,6 +78,11 @@ function createStack(parent: pulumi.Resource, name: string, args: ObservabilityS
         }, o);
     }
     const ns = (key: NamespaceKey) => namespaces[key].metadata.name;
+
+    new NetworkPolicies(`${name}-network-policies`, {
+        facts: { tier: base.tier, cloud: base.cluster.cloud },
+        dependsOn: Object.values(namespaces),
+    }, o);
 
     const crds = new PrometheusCrds(`${name}-prometheus-crds`, { chart: charts.prometheusOperatorCrds, namespace: ns("monitoring") }, o);
     const nodes = [platform.nodes];
