@@ -111,6 +111,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>, regi
             const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
             return { id, state: { ...s, email, name: `projects/${inputs.project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` } };
         }
+        case "pagerduty:index/serviceIntegration:ServiceIntegration":
+            return { id, state: { ...s, integrationKey: `MOCKINTEGRATIONKEY${hash(name, 14).toUpperCase()}` } };
         case "random:index/randomPassword:RandomPassword":
             return { id, state: { ...s, result: `mock-password-${hash(name, 16)}` } };
         default:
@@ -149,6 +151,8 @@ export async function runMocked<T>(opts: RunOptions, program: () => T): Promise<
                     const region = regionOf(args.provider);
                     return { names: ["a", "b", "c"].map(z => `${region}${z}`), zoneIds: ["1", "2", "3"].map(z => `${region}-az${z}`) };
                 }
+                case "pagerduty:index/getEscalationPolicy:getEscalationPolicy":
+                    return { id: `P${hash(String(args.inputs.name), 6).toUpperCase()}`, name: args.inputs.name };
                 case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
                     return { emailAddress: `service-100000000000@gs-project-accounts.iam.gserviceaccount.com`, project: args.inputs.project };
                 default:
