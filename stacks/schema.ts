@@ -11,6 +11,8 @@ import {
 import { formatDuration, parseDuration } from "../components/duration";
 import { SLO_BOUNDS } from "../components/defaults";
 import { SPAN_METRICS } from "../components/render/rules";
+import { vendoredVersions } from "../components/charts";
+import { cloudIssues } from "./cloud-checks";
 
 // ---- leaf builders: each passes the same "allowed" text to the type check and every refinement ----
 
@@ -73,13 +75,13 @@ function nodePool(machineType: z.ZodString) {
     });
 }
 
-const AWS_ROLE_OR_USER_ARN = text(/^arn:aws(-[a-z]+)?:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/,
+const AWS_ROLE_OR_USER_ARN = text(/^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/,
     "an IAM role or user ARN like \"arn:aws:iam::123456789012:role/platform-admin\"");
 
 const AwsCluster = obj({
     name: CLUSTER_NAME,
     cloud: z.literal("aws"),
-    region: text(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region like \"eu-west-1\""),
+    region: text(/^[a-z]{2,4}(-[a-z]+)+-\d$/, "an AWS region like \"eu-west-1\""),
     kubernetesVersion: K8S_VERSION,
     nodePool: nodePool(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like \"m6i.xlarge\"")),
     /** Use an existing VPC (the one these subnets are in) instead of creating one. */
@@ -116,7 +118,12 @@ const Cluster = z.discriminatedUnion("cloud", [AwsCluster, GcpCluster], {
 const SEVERITIES = ["critical", "warning", "info"] as const;
 const SLACK_CHANNEL = text(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel like \"#obs-alerts\"");
 const PERCENTAGE = `a number from ${SAMPLING.percentage.min} to ${SAMPLING.percentage.max}`;
-const CHART_VERSION = text(/^\d+\.\d+\.\d+$/, "an exact chart version like \"1.2.3\"");
+/** A chart version override: exact, and one that has a package in charts/ (components/charts.ts). */
+function chartVersion(key: (typeof CHART_KEYS)[number]) {
+    const have = vendoredVersions(key);
+    const allowed = `a vendored version of ${CHARTS[key].chart} (${have.map(v => JSON.stringify(v)).join(", ")}; add one with npm run charts:pull -- ${key} <version>)`;
+    return z.string({ error: allowed }).refine(v => have.includes(v), { error: allowed });
+}
 
 // ---- alerting ----
 
@@ -214,9 +221,11 @@ export const EnvironmentSchema = obj({
     scrapeInterval: duration(SCRAPE_INTERVAL.min, SCRAPE_INTERVAL.max).default(SCRAPE_INTERVAL.default),
     alerting: ALERTING,
     /** Chart version overrides; defaults come from components/versions.ts. */
-    charts: obj(Object.fromEntries(CHART_KEYS.map(k => [k, CHART_VERSION.optional()])) as
+    charts: obj(Object.fromEntries(CHART_KEYS.map(k => [k, chartVersion(k).optional()])) as
         Record<keyof typeof CHARTS, z.ZodOptional<z.ZodString>>).default({}),
 }, "an environment").superRefine((env, ctx) => {
+    // The clouds' own rules and what the stack runs (stacks/cloud-checks.ts), once the shape is valid.
+    for (const issue of cloudIssues(env)) ctx.addIssue({ code: "custom", ...issue });
     if (env.tier === "dev" && env.alerting.pagerduty.enabled) {
         ctx.addIssue({ code: "custom", path: ["alerting", "pagerduty", "enabled"], input: true, message: "false on tier dev (dev never pages)" });
     }

@@ -15,6 +15,8 @@ import { EVENTS_API_V2 } from "../components/pagerduty/onCallService";
 import { alertingFiles, PROMETHEUS_RULE_TYPE } from "../tools/lib/alerting-files";
 import { alertingOf } from "./lib/alerting";
 import { byType, one, runStack } from "./lib/run";
+import { renderReleases } from "../tools/lib/manifests";
+import { SECRETS } from "../stacks/config";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CLUSTERS: Record<string, string[]> = { dev: ["dev-gke"], prod: ["prod-eks", "prod-gke"] };
@@ -107,6 +109,23 @@ describe("alerting in the program", () => {
     it("dev: no PagerDuty resources at all", async () => {
         const { records } = await runStack("dev");
         assert.deepStrictEqual(records.filter(r => r.type.includes("pagerduty")), []);
+    });
+
+    it("real Helm puts exactly our config and templates into Alertmanager's config Secret; no placeholder secret in any manifest", async function () {
+        this.timeout(240_000);
+        const { records } = await runStack("dev");
+        const rendered = await renderReleases("dev", records, () => "1.34");
+        const kps = rendered.find(r => r.release === "kps")!;
+        const secret = kps.objects.find(o => o.kind === "Secret" && (o.metadata as any).name === "alertmanager-kps-alertmanager") as any;
+        const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+        const want = renderAlertmanager(alertingOf("dev"));
+        assert.deepStrictEqual(Object.keys(data).sort(), ["alertmanager.yaml", TEMPLATE_FILE]);
+        assert.deepStrictEqual(parse(data["alertmanager.yaml"]!), JSON.parse(JSON.stringify(want.config)));
+        assert.strictEqual(data[TEMPLATE_FILE], want.templates[TEMPLATE_FILE]);
+        const monitors = kps.objects.filter(o => o.kind === "ServiceMonitor").map(o => (o.metadata as any).name as string);
+        assert.deepStrictEqual(monitors.filter(n => /controller-manager|scheduler|etcd|proxy/.test(n)), []);
+        const secrets = SECRETS.map(s => s.placeholder);
+        for (const r of rendered) for (const p of secrets) assert.ok(!r.manifest.includes(p), `${r.release} manifest holds a secret`);
     });
 
     it("the committed stacks document every new secret in their header", () => {

@@ -9,6 +9,13 @@ import { runConfig, VALID_SECRET_KEYS, validConfig } from "./lib/run";
 
 type Mutate = (c: Record<string, any>) => void;
 
+/** The base config as a prod environment the cloud checks accept (prod sizing needs bigger nodes). */
+function prod(c: Record<string, any>): void {
+    c.tier = "prod";
+    c.clusters[0].nodePool = { machineType: "e2-standard-8", min: 3, max: 9 };
+    c.clusters[1].nodePool = { machineType: "m6i.2xlarge", min: 3, max: 9 };
+}
+
 /** Resources the mock monitor of the latest run holds (each run gets a fresh monitor). */
 function registeredCount(): number {
     return (pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> }).resources.size;
@@ -90,7 +97,9 @@ const CASES: Case[] = [
     { title: "unknown paging severity", mutate: c => { c.alerting.pagerduty.severities = ["urgent"]; },
         error: `observability:alerting.pagerduty.severities[0]: got "urgent"; expected one of "critical", "warning", "info"` },
     { title: "chart version range", mutate: c => { c.charts = { loki: "^18.0.0" }; },
-        error: `observability:charts.loki: got "^18.0.0"; expected an exact chart version like "1.2.3"` },
+        error: `observability:charts.loki: got "^18.0.0"; expected a vendored version of loki ("18.11.0"; add one with npm run charts:pull -- loki <version>)` },
+    { title: "chart version that has no vendored package", mutate: c => { c.charts = { tempo: "2.3.0" }; },
+        error: `observability:charts.tempo: got "2.3.0"; expected a vendored version of tempo ("2.2.4"; add one with npm run charts:pull -- tempo <version>)` },
     { title: "end-of-life chart", mutate: c => { c.charts = { promtail: "6.17.1" }; },
         error: "observability:charts.promtail: unknown key; allowed keys are prometheusOperatorCrds, kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy" },
     { title: "bad admin ARN", mutate: c => { c.clusters[1].admins = ["admin"]; },
@@ -107,9 +116,9 @@ const CASES: Case[] = [
         error: "observability:slackWebhookUrl: missing; expected an https URL like \"https://hooks.slack.com/services/…\", set with `pulumi config set --secret observability:slackWebhookUrl <value>`" },
     { title: "Slack webhook in plaintext", mutate: () => undefined, secretKeys: [],
         error: "observability:slackWebhookUrl: stored in plaintext; expected a secret, set with `pulumi config set --secret observability:slackWebhookUrl <value>`" },
-    { title: "PagerDuty key missing when paging is on", mutate: c => { c.tier = "prod"; c.alerting.pagerduty.enabled = true; },
+    { title: "PagerDuty key missing when paging is on", mutate: c => { prod(c); c.alerting.pagerduty.enabled = true; },
         error: "observability:pagerdutyRoutingKey: missing; expected a 32-character PagerDuty Events v2 routing key, set with `pulumi config set --secret observability:pagerdutyRoutingKey <value>`" },
-    { title: "malformed PagerDuty key (value never echoed)", mutate: c => { c.tier = "prod"; c.alerting.pagerduty.enabled = true; c.pagerdutyRoutingKey = "sk-live-123"; },
+    { title: "malformed PagerDuty key (value never echoed)", mutate: c => { prod(c); c.alerting.pagerduty.enabled = true; c.pagerdutyRoutingKey = "sk-live-123"; },
         secretKeys: ["slackWebhookUrl", "pagerdutyRoutingKey"],
         error: "observability:pagerdutyRoutingKey: got [secret]; expected a 32-character PagerDuty Events v2 routing key" },
     // ---- alerting (issue 7) ----
@@ -118,9 +127,9 @@ const CASES: Case[] = [
         error: "observability:alerting.pagerduty.enabled: got true; expected false on tier dev (dev never pages)" },
     { title: "a managed PagerDuty service with paging off", mutate: c => { c.alerting.pagerduty.service = { escalationPolicy: "Ops" }; },
         error: "observability:alerting.pagerduty.enabled: got false; expected true when pagerduty.service is set" },
-    { title: "PagerDuty token missing for PagerDuty as code", mutate: c => { c.tier = "prod"; c.alerting.pagerduty = { enabled: true, service: { escalationPolicy: "Ops" } }; },
+    { title: "PagerDuty token missing for PagerDuty as code", mutate: c => { prod(c); c.alerting.pagerduty = { enabled: true, service: { escalationPolicy: "Ops" } }; },
         error: "observability:pagerdutyToken: missing; expected a PagerDuty REST API token (20 to 64 characters of letters, digits, _+=-), set with `pulumi config set --secret observability:pagerdutyToken <value>`" },
-    { title: "blank escalation policy name", mutate: c => { c.tier = "prod"; c.alerting.pagerduty = { enabled: true, service: { escalationPolicy: " " } }; },
+    { title: "blank escalation policy name", mutate: c => { prod(c); c.alerting.pagerduty = { enabled: true, service: { escalationPolicy: " " } }; },
         error: `observability:alerting.pagerduty.service.escalationPolicy: got " "; expected the name of an existing PagerDuty escalation policy` },
     { title: "bad email recipient", mutate: c => { c.alerting.email = { from: "am@acme.example", smarthost: "smtp.acme.example:587", username: "am", to: { critical: ["oncall"] } }; c.smtpPassword = "pw"; },
         secretKeys: [...VALID_SECRET_KEYS, "smtpPassword"],
@@ -203,7 +212,7 @@ describe("environment config: invalid input", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-stack-"));
         fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config:\n  observability:tier: dev\n  observability:tier: prod\n");
         assert.throws(() => readStackFile("broken", dir), (e: Error) => e instanceof StackFileError &&
-            /^Pulumi\.broken\.yaml is not valid YAML: Map keys must be unique/.test(e.message) && !e.message.includes("\n"));
+            e.message === "Pulumi.broken.yaml:3 is not valid YAML: Map keys must be unique" && !e.message.includes("\n"));
         assert.throws(() => readStackFile("absent", dir), { message: "no stack file Pulumi.absent.yaml; stacks here: broken" });
         fs.rmSync(dir, { recursive: true });
     });

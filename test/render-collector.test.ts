@@ -14,7 +14,7 @@ import {
 import { endpoints, RELEASES } from "../components/render/topology";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
 import { SIZING, TAIL_SAMPLING_NUM_TRACES } from "../components/sizing";
-import { at, CHARTS_REFERENCE, helmMerge, schemaErrors, unknownKeys } from "./lib/chart-keys";
+import { at, chartDir, helmMerge, schemaErrors, unknownKeys } from "./lib/chart-keys";
 
 const CHART = "opentelemetry-collector";
 
@@ -239,7 +239,7 @@ describe("renderCollectorValues", () => {
     });
 
     it("the chart documents the PDB keys it only shows as comments", () => {
-        assert.match(fs.readFileSync(path.join(CHARTS_REFERENCE, CHART, "values.yaml"), "utf8"), PDB_DOCUMENTED);
+        assert.match(fs.readFileSync(path.join(chartDir(CHART), "values.yaml"), "utf8"), PDB_DOCUMENTED);
     });
 
     for (const { tier, cloud, role } of cases) {

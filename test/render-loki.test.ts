@@ -11,7 +11,7 @@ import { COLLECTOR_COMPONENTS, renderCollectorConfig, renderCollectorLoadBalance
 import { renderKubePrometheusStackValues } from "../components/render/kubePrometheusStack";
 import { endpoints, RELEASES } from "../components/render/topology";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
-import { at, CHARTS_REFERENCE, schemaErrors, unknownKeys } from "./lib/chart-keys";
+import { at, chartDir, schemaErrors, unknownKeys } from "./lib/chart-keys";
 
 const LOKI_ROLE = "arn:aws:iam::123456789012:role/obs-prod-loki";
 const LOKI_GSA = "loki-dev@obs-dev.iam.gserviceaccount.com";
@@ -84,7 +84,7 @@ function ingestReplicas(values: Record<string, unknown>): number {
 }
 
 
-const LOKI_CHART = path.join(CHARTS_REFERENCE, "loki");
+const LOKI_CHART = chartDir("loki");
 const UPSTREAM_VALUES_TEXT = fs.readFileSync(path.join(LOKI_CHART, "values.yaml"), "utf8");
 
 /**

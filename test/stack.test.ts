@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { CHARTS } from "../components/versions";
 import { FORBIDDEN_CHARTS } from "../components/versions";
-import { criticalPath } from "../tools/lib/report";
+import { chartNameOf, criticalPath } from "../tools/lib/report";
 import type { ResourceRecord } from "../tools/lib/mock-runtime";
 import { readStackFile } from "../tools/lib/stack-file";
 import { at } from "./lib/chart-keys";
@@ -35,16 +35,17 @@ describe("observability stack per cluster", () => {
                     const expected = stack === "prod"
                         ? [["alloy", "alloy"], ["kps", "kube-prometheus-stack"], ["loki", "loki"], ["otel-gateway", "opentelemetry-collector"], ["otel-lb", "opentelemetry-collector"], ["tempo", "tempo-distributed"]]
                         : [["alloy", "alloy"], ["kps", "kube-prometheus-stack"], ["loki", "loki"], ["otel-gateway", "opentelemetry-collector"], ["tempo", "tempo"]];
-                    assert.deepStrictEqual(releases.map(r => [r.inputs.name, r.inputs.chart]).sort(), expected);
+                    assert.deepStrictEqual(releases.map(r => [r.inputs.name, chartNameOf(r)]).sort(), expected);
                     for (const r of releases) {
-                        const pinned = Object.values(CHARTS).find(c => c.chart === r.inputs.chart)!;
-                        assert.deepStrictEqual([r.inputs.version, (r.inputs.repositoryOpts as any).repo], [pinned.version, pinned.repo], r.name);
-                        assert.ok(!FORBIDDEN_CHARTS.includes(String(r.inputs.chart)));
+                        const pinned = Object.values(CHARTS).find(c => c.chart === chartNameOf(r))!;
+                        // Installed from the vendored package, never from a repository at `pulumi up` time.
+                        assert.deepStrictEqual([r.inputs.chart, r.inputs.version, r.inputs.repositoryOpts], [`./charts/${pinned.chart}-${pinned.version}.tgz`, pinned.version, undefined], r.name);
+                        assert.ok(!FORBIDDEN_CHARTS.includes(chartNameOf(r)));
                         assert.deepStrictEqual([r.inputs.atomic, r.inputs.cleanupOnFail, r.inputs.createNamespace, r.inputs.allowNullValues], [true, true, false, true]);
                     }
                     const crds = one(records, CHART_V4, `${cluster}-obs-prometheus-crds`);
                     assert.deepStrictEqual([crds.inputs.chart, crds.inputs.version, crds.inputs.namespace, crds.retainOnDelete, crds.transforms],
-                        ["prometheus-operator-crds", CHARTS.prometheusOperatorCrds.version, "monitoring", true, 1]);
+                        [`./charts/prometheus-operator-crds-${CHARTS.prometheusOperatorCrds.version}.tgz`, CHARTS.prometheusOperatorCrds.version, "monitoring", true, 1]);
                 }
             });
 
@@ -184,6 +185,8 @@ describe("observability stack per cluster", () => {
     it("two clusters in one stack: no two releases share a URN, each on its own provider", async () => {
         const config = validConfig();
         config.tier = "prod";
+        // prod's Prometheus requests 8Gi and 3 Loki ingesters need 3 nodes: a node of 32 GiB, 3 of them.
+        config.clusters[1].nodePool = { machineType: "m6i.2xlarge", min: 3, max: 6 };
         config.alerting.pagerduty = { enabled: true };
         config.pagerdutyRoutingKey = "0123456789abcdef0123456789ABCDEF";
         const { records } = await runConfig(config, [...VALID_SECRET_KEYS, "pagerdutyRoutingKey"]);
@@ -203,10 +206,11 @@ describe("observability stack per cluster", () => {
         assert.deepStrictEqual(out, { props: { a: 1 }, opts: { protect: false, retainOnDelete: true } });
     });
 
-    it("a chart version override from config reaches the release", async () => {
+    it("a chart version override from config reaches the release, from its vendored package", async () => {
         const config = validConfig();
-        config.charts = { loki: "18.12.0" };
+        config.charts = { loki: "18.11.0" };
         const { records } = await runConfig(config, VALID_SECRET_KEYS);
-        assert.deepStrictEqual(byType(records, RELEASE).filter(r => r.inputs.chart === "loki").map(r => r.inputs.version), ["18.12.0", "18.12.0"]);
+        assert.deepStrictEqual(byType(records, RELEASE).filter(r => chartNameOf(r) === "loki").map(r => [r.inputs.chart, r.inputs.version]),
+            [["./charts/loki-18.11.0.tgz", "18.11.0"], ["./charts/loki-18.11.0.tgz", "18.11.0"]]);
     });
 });

@@ -7,12 +7,16 @@
  *    release history operators can inspect with `helm history`;
  *  - the whole rendered values object is one input, which is what the policy pack and the offline
  *    preview inspect (chart, repository, version, values).
- * The trade-off: previews diff values, not the rendered manifests. The CRDs are the exception
- * (k8s/prometheusCrds.ts).
+ * The trade-off: previews diff values, not the rendered manifests (the offline preview renders them,
+ * out/<stack>/<cluster>/manifests/). The CRDs are the exception (k8s/prometheusCrds.ts).
+ *
+ * Every chart installs from its vendored package (components/charts.ts): the path is relative to the
+ * project root, the working directory of `pulumi up`, so state holds the same value on every machine.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Release } from "@pulumi/kubernetes/helm/v3";
 import { RELEASES } from "../render/topology";
+import { chartPackagePath } from "../charts";
 import type { ChartSource } from "../versions";
 
 export type ReleaseKey = keyof typeof RELEASES;
@@ -45,9 +49,10 @@ export const HELM_TIMEOUT_SECONDS: Readonly<Partial<Record<ReleaseKey, number>>>
 export function helmRelease(name: string, args: HelmReleaseArgs, opts: pulumi.CustomResourceOptions): Release {
     return new Release(name, {
         name: RELEASES[args.release],
-        chart: args.chart.chart,
+        chart: chartPackagePath(args.chart),
+        // Informational for a local package (Helm reads the version from the package); kept so the
+        // state, the policy pack and the preview name the version deployed.
         version: args.chart.version,
-        repositoryOpts: { repo: args.chart.repo },
         namespace: args.namespace,
         createNamespace: false,
         values: args.values,

@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Chart } from "@pulumi/kubernetes/helm/v4";
 import { renderPrometheusCrdsValues } from "../render/kubePrometheusStack";
 import { RELEASES } from "../render/topology";
+import { chartPackagePath } from "../charts";
 import type { ChartSource } from "../versions";
 
 export interface PrometheusCrdsArgs {
@@ -41,9 +42,8 @@ export class PrometheusCrds extends pulumi.ComponentResource {
 function createCrds(parent: pulumi.Resource, name: string, args: PrometheusCrdsArgs): Chart {
     return new Chart(name, {
         name: RELEASES.prometheusCrds,
-        chart: args.chart.chart,
+        chart: chartPackagePath(args.chart),
         version: args.chart.version,
-        repositoryOpts: { repo: args.chart.repo },
         namespace: args.namespace,
         values: renderPrometheusCrdsValues(),
     }, { parent, retainOnDelete: true, transforms: [retainOnDelete] });

@@ -122,11 +122,12 @@ function singleBinaryValues(input: RenderInput): Record<string, unknown> {
             /** The chart's `storage` is free-form: toYaml'd into tempo.yaml `storage`. */
             storage: { trace: traceStorage(input) },
             /**
-             * OTLP only, as the collector exports. Helm merges maps, so the chart's default Jaeger
-             * receivers (4 more listening ports) are removed explicitly with null (the release passes
-             * nulls through: k8s/helmRelease.ts `allowNullValues`).
+             * OTLP, as the collector exports. Helm merges maps, so the chart's default Jaeger
+             * receivers stay: removing them with null breaks the chart's Service template
+             * (templates/_ports.tpl reads `tempo.receivers.jaeger.protocols.*`: "nil pointer
+             * evaluating interface {}.protocols", found by rendering with Helm).
              */
-            receivers: { jaeger: null, otlp: { protocols: { grpc: { endpoint: OTLP_GRPC_ENDPOINT }, http: { endpoint: OTLP_HTTP_ENDPOINT } } } },
+            receivers: { otlp: { protocols: { grpc: { endpoint: OTLP_GRPC_ENDPOINT }, http: { endpoint: OTLP_HTTP_ENDPOINT } } } },
             metricsGenerator: {
                 enabled: true,
                 /** On the persistent volume (the chart's own advice), not the default /tmp/tempo. */

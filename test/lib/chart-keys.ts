@@ -1,28 +1,20 @@
 /**
- * Checks rendered Helm values against the pinned chart's upstream default values
- * (../shared/reference/charts/<chart>/values.yaml): every key path the program sets must exist
+ * Checks rendered Helm values against the pinned chart's default values, read from the vendored
+ * package (charts/*.tgz, unpacked by tools/lib/charts.ts): every key path the program sets must exist
  * upstream, except under maps the chart leaves open (an empty `{}`/null/list default, or a path the
  * caller names as open with a reason). Helm silently ignores a misplaced key; this makes it loud.
+ * `chart` names a vendored chart (`loki`, `tempo-distributed`, …) or a subchart (`grafana`).
  */
 import * as fs from "fs";
 import * as path from "path";
 import Ajv, { type ValidateFunction } from "ajv";
 import { parse } from "yaml";
+import { chartDir } from "../../tools/lib/charts";
 
-/**
- * The upstream chart reference: ../shared/reference/charts beside the checkout (as on our machines
- * and in CI), or wherever OBS_CHARTS_REFERENCE points. It is read-only and never copied in here.
- */
-export const CHARTS_REFERENCE = process.env.OBS_CHARTS_REFERENCE
-    ? path.resolve(process.env.OBS_CHARTS_REFERENCE)
-    : path.resolve(__dirname, "../../../shared/reference/charts");
+export { chartDir };
 
-export function loadUpstreamValues(chartDir: string): unknown {
-    const file = path.join(CHARTS_REFERENCE, chartDir, "values.yaml");
-    if (!fs.existsSync(file)) {
-        throw new Error(`upstream chart values not found at ${file}: check out the project beside shared/ (../shared/reference/charts) or set OBS_CHARTS_REFERENCE`);
-    }
-    return parse(fs.readFileSync(file, "utf8"));
+export function loadUpstreamValues(chart: string): unknown {
+    return parse(fs.readFileSync(path.join(chartDir(chart), "values.yaml"), "utf8"));
 }
 
 export interface KeyCheckOptions {
@@ -37,8 +29,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Returns the dotted paths in `values` that the upstream chart does not define. */
-export function unknownKeys(values: unknown, chartDir: string, opts: KeyCheckOptions = {}): string[] {
-    const upstream = loadUpstreamValues(chartDir);
+export function unknownKeys(values: unknown, chart: string, opts: KeyCheckOptions = {}): string[] {
+    const upstream = loadUpstreamValues(chart);
     const subUpstream: Record<string, unknown> = {};
     for (const [key, dir] of Object.entries(opts.subcharts ?? {})) subUpstream[key] = loadUpstreamValues(dir);
     const open = new Set(opts.open ?? []);
@@ -86,14 +78,14 @@ const validators = new Map<string, ValidateFunction>();
  * What Helm's own schema validation would reject: the values merged over the chart's defaults,
  * checked with ajv against the chart's values.schema.json. One line per error: `<path>: <message>`.
  */
-export function schemaErrors(values: unknown, chartDir: string): string[] {
-    let validate = validators.get(chartDir);
+export function schemaErrors(values: unknown, chart: string): string[] {
+    let validate = validators.get(chart);
     if (!validate) {
-        const file = path.join(CHARTS_REFERENCE, chartDir, "values.schema.json");
+        const file = path.join(chartDir(chart), "values.schema.json");
         const { $schema: _ignored, ...schema } = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
         validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-        validators.set(chartDir, validate);
+        validators.set(chart, validate);
     }
-    if (validate(helmMerge(loadUpstreamValues(chartDir), values))) return [];
+    if (validate(helmMerge(loadUpstreamValues(chart), values))) return [];
     return (validate.errors ?? []).map(e => `${e.instancePath || "/"}: ${e.message ?? e.keyword}`);
 }

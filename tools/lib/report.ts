@@ -7,6 +7,13 @@ import type { Environment } from "../../stacks/schema";
 import { retentionOf } from "../../stacks/program";
 import { bucketExpirationDays } from "../../components/retention";
 import { DEFAULT_SECONDS, TYPICAL_SECONDS } from "../../components/durations";
+import { vendoredByPath } from "../../components/charts";
+
+/** The chart name of a release record (its `chart` input is the vendored package's path). */
+export function chartNameOf(r: ResourceRecord): string {
+    const input = String(r.inputs.chart);
+    return vendoredByPath(input)?.chart ?? input;
+}
 
 /** A resource as plan.json shows it: the captured record without the raw (unredacted) inputs. */
 export type PlanResource = Pick<ResourceRecord, "urn" | "type" | "name" | "custom" | "parent" | "dependencies" | "protect" | "retainOnDelete" | "provider" | "inputs">;
@@ -104,7 +111,7 @@ export interface PathStep { readonly name: string; readonly type: string; readon
 
 /** Seconds one resource typically takes to create (components are free; releases by chart). */
 export function typicalSeconds(r: ResourceRecord): number {
-    if (r.type === "kubernetes:helm.sh/v3:Release") return TYPICAL_SECONDS[`helm:${String(r.inputs.chart)}`] ?? DEFAULT_SECONDS;
+    if (r.type === "kubernetes:helm.sh/v3:Release") return TYPICAL_SECONDS[`helm:${chartNameOf(r)}`] ?? DEFAULT_SECONDS;
     if (r.type.startsWith("pulumi:providers:") || (!r.custom && r.type.startsWith("obs:"))) return 0;
     return TYPICAL_SECONDS[r.type] ?? DEFAULT_SECONDS;
 }
@@ -158,7 +165,7 @@ export function criticalPathMarkdown(records: readonly ResourceRecord[]): string
     if (releases.length) {
         out.push("", "Every release, when it is expected to be ready:", "", "| release | chart | ready at |", "|---|---|---|");
         for (const r of [...releases].sort((a, b) => finish.get(b.urn)! - finish.get(a.urn)!)) {
-            out.push(`| ${r.name} | ${String(r.inputs.chart)} ${String(r.inputs.version)} | ${min(finish.get(r.urn)!)} |`);
+            out.push(`| ${r.name} | ${chartNameOf(r)} ${String(r.inputs.version)} | ${min(finish.get(r.urn)!)} |`);
         }
     }
     return out.join("\n");
@@ -185,7 +192,8 @@ export function helmReleaseFiles(records: readonly ResourceRecord[]): { cluster:
         return {
             cluster, release,
             content: {
-                release, resource: r.type, chart: inputs.chart, repository: inputs.repositoryOpts?.repo, version: inputs.version,
+                release, resource: r.type, chart: chartNameOf(r), package: inputs.chart, repository: vendoredByPath(String(inputs.chart))?.repository,
+                version: inputs.version,
                 namespace: inputs.namespace, values: inputs.values ?? {},
             },
         };
