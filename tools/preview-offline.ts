@@ -12,6 +12,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { runMocked } from "./lib/mock-runtime";
 import { stringify } from "yaml";
+import { alertingFiles } from "./lib/alerting-files";
 import { criticalPathMarkdown, helmReleaseFiles, planOf, renderTree, summaryMarkdown } from "./lib/report";
 import { RELEASES } from "../components/render/topology";
 import { availableStacks, readStackFile, StackFileError } from "./lib/stack-file";
@@ -133,7 +134,8 @@ async function main(argv: string[]): Promise<number> {
 /**
  * out/<stack>/<cluster>/helm/<release>.yaml for every release, plus the generated configs as the
  * programs themselves read them: collector.yaml (the gateway's Collector config; collector-lb.yaml
- * for the prod load-balancing tier) and alloy.alloy.
+ * for the prod load-balancing tier) and alloy.alloy; alertmanager.yaml with its templates,
+ * prometheus-rules.yaml and dashboards/*.json (tools/lib/alerting-files.ts).
  */
 function clusterFiles(files: Map<string, string>, records: Parameters<typeof helmReleaseFiles>[0]): number {
     let count = 0;
@@ -149,6 +151,7 @@ function clusterFiles(files: Map<string, string>, records: Parameters<typeof hel
         if (f.release === RELEASES.collectorLoadBalancer) write(path.posix.join(dir, "collector-lb.yaml"), stringify(values.alternateConfig, { lineWidth: 0 }));
         if (f.release === RELEASES.alloy) write(path.posix.join(dir, "alloy.alloy"), String(values.alloy?.configMap?.content));
     }
+    for (const f of alertingFiles(records)) write(path.posix.join(f.cluster, f.file), f.text);
     return count;
 }
 
