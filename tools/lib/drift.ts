@@ -20,7 +20,7 @@
  * cloud. Secrets are masked. Components, providers and the stack resource never drift.
  */
 import type { EngineEvent, PolicyEvent, StepEventMetadata, StepEventStateMetadata } from "@pulumi/pulumi/automation";
-import { formatPropertyPath, getPath, inlineValue, isSecretPath, leafChanges, MASK, maskSecrets, parsePropertyPath, parseUrn } from "./diff-values";
+import { clusterForNames, formatPropertyPath, STACK_WIDE, getPath, inlineValue, isSecretPath, leafChanges, MASK, maskSecrets, parsePropertyPath, parseUrn } from "./diff-values";
 
 export const EXIT_NO_DRIFT = 0;
 export const EXIT_DRIFT = 7;
@@ -81,8 +81,7 @@ export interface DriftReport {
     readonly exitCode: number;
 }
 
-/** Cluster name for resources that belong to no cluster (providers, stack-wide resources). */
-export const STACK_WIDE = "(stack-wide)";
+export { STACK_WIDE };
 
 interface PropDiff {
     readonly kind: string;
@@ -415,18 +414,8 @@ function ancestors(urn: string, parents: Map<string, string>): string[] {
     return out;
 }
 
-/**
- * The cluster a resource belongs to: the longest cluster name that its own name or the name of one
- * of its ancestors equals or starts with (followed by `-`); children are named from their component,
- * which is named from the cluster.
- */
 function clusterOf(urn: string, parents: Map<string, string>, clusters: Set<string>): string {
-    const names = [urn, ...ancestors(urn, parents)].map(u => parseUrn(u).name);
-    let best = "";
-    for (const c of clusters) {
-        if (c.length > best.length && names.some(n => n === c || n.startsWith(`${c}-`))) best = c;
-    }
-    return best || STACK_WIDE;
+    return clusterForNames([urn, ...ancestors(urn, parents)].map(u => parseUrn(u).name), clusters);
 }
 
 /** The component that owns the resource: its parent (from the events), or the parent type in the URN. */
