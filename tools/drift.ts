@@ -58,7 +58,12 @@ async function runPulumi(stack: string, mode: "refresh" | "preview"): Promise<En
     const onEvent = (e: EngineEvent) => events.push(e);
     try {
         if (mode === "refresh") await s.previewRefresh({ onEvent });
-        else await s.preview({ refresh: true, expectNoChanges: true, onEvent });
+        else {
+            // The policy pack runs too where it exists (policy/ with its per-stack config).
+            const config = path.join(ROOT, "policy", "config", `${stack}.json`);
+            const policy = fs.existsSync(path.join(ROOT, "policy")) ? { policyPacks: [path.join(ROOT, "policy")], ...(fs.existsSync(config) ? { policyPackConfigs: [config] } : {}) } : {};
+            await s.preview({ refresh: true, expectNoChanges: true, onEvent, ...policy });
+        }
     } catch (e) {
         // `--expect-no-changes` fails the command when there is drift, and a failed step fails it
         // too: both are in the events, which the report reads. Only a run with no events is fatal.
