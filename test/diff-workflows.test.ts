@@ -144,6 +144,7 @@ describe("GitHub Actions workflows", () => {
         assert.match(run, /npm run --silent drift -- --stack "\$STACK" --quiet "\$\{slack\[@\]\}"/);
         assert.match(run, /gh issue create --repo "\$REPO" --title "\$title" --label drift --body-file body\.md/);
         assert.match(run, /gh issue close "\$number"/);
+        assert.match(run, /cat "out\/drift\/\$STACK\/drift\.md" >> "\$GITHUB_STEP_SUMMARY"/);
         assert.match(run, /7\) echo "::error::stack \$STACK drifted/);
     });
 });

@@ -94,6 +94,9 @@ async function main(argv: string[]): Promise<number> {
 
     // The working tree first: its out/<stack>/ is where diff.md and diff.json go.
     const outRoot = path.resolve(headDir, args.out!);
+    // The preview reuses out/<stack>/ only when it holds nothing but its own files: remove this
+    // tool's previous diff.md/diff.json (and nothing else) first.
+    for (const f of ["diff.md", "diff.json"]) fs.rmSync(path.join(outRoot, stack, f), { force: true });
     const head = preview(headDir, stack, outRoot);
     if (head.code !== 0) {
         console.error(`error: the offline preview of the working tree failed (exit ${head.code}):\n${lastLines(head.stderr)}`);
