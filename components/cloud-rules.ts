@@ -23,13 +23,20 @@ export interface NameRule {
     readonly noAdjacentPeriods?: boolean;
 }
 
-const RFC1035 = /^[a-z](?:[-a-z0-9]*[a-z0-9])?$/;
-const RFC1035_TEXT = "lowercase letters, digits and '-', starting with a letter and not ending with '-'";
+/** GCP names: RFC 1035 labels. */
+function rfc1035(what: string, source: string, min: number, max: number): NameRule {
+    return { what, source, min, max, pattern: /^[a-z](?:[-a-z0-9]*[a-z0-9])?$/, allowed: "lowercase letters, digits and '-', starting with a letter and not ending with '-'" };
+}
+
+/** EKS cluster and node group names. */
+function eksName(what: string, source: string, max: number): NameRule {
+    return { what, source, min: 1, max, pattern: /^[0-9A-Za-z][A-Za-z0-9_-]*$/, allowed: "letters, digits, '-' and '_', starting with a letter or digit" };
+}
 
 export const NAME_RULES = {
     s3Bucket: {
         what: "S3 bucket name",
-        source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (general purpose buckets)",
+        source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html, general purpose buckets",
         min: 3, max: 63,
         pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
         allowed: "lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
@@ -48,59 +55,27 @@ export const NAME_RULES = {
         reservedSubstrings: [{ re: /g[o0][o0]g(?:l|1)e/, text: "google (or a close misspelling such as g00gle)" }],
         noIpAddress: true,
     },
-    eksCluster: {
-        what: "EKS cluster name",
-        source: "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html (name)",
-        min: 1, max: 100,
-        pattern: /^[0-9A-Za-z][A-Za-z0-9_-]*$/,
-        allowed: "letters, digits, '-' and '_', starting with a letter or digit",
-    },
-    eksNodeGroup: {
-        what: "EKS node group name",
-        source: "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html (nodegroupName)",
-        min: 1, max: 63,
-        pattern: /^[0-9A-Za-z][A-Za-z0-9_-]*$/,
-        allowed: "letters, digits, '-' and '_', starting with a letter or digit",
-    },
+    eksCluster: eksName("EKS cluster name", "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html, name", 100),
+    eksNodeGroup: eksName("EKS node group name", "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html, nodegroupName", 63),
     iamRole: {
         what: "IAM role name",
-        source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName)",
+        source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, RoleName",
         min: 1, max: 64,
         pattern: /^[\w+=,.@-]+$/,
         allowed: "letters, digits and + = , . @ _ -",
     },
     kmsAlias: {
         what: "KMS alias name",
-        source: "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (AliasName)",
+        source: "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html, AliasName",
         min: 7, max: 256,
         pattern: /^alias\/[a-zA-Z0-9/_-]+$/,
         allowed: "'alias/' then letters, digits, '/', '_' and '-'",
         reservedPrefixes: ["alias/aws/"],
     },
-    gkeCluster: {
-        what: "GKE cluster name",
-        source: "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters#Cluster (name)",
-        min: 1, max: 40,
-        pattern: RFC1035, allowed: RFC1035_TEXT,
-    },
-    gkeNodePool: {
-        what: "GKE node pool name",
-        source: "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools#NodePool (name)",
-        min: 1, max: 40,
-        pattern: RFC1035, allowed: RFC1035_TEXT,
-    },
-    gcpServiceAccountId: {
-        what: "GCP service account id",
-        source: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create (accountId)",
-        min: 6, max: 30,
-        pattern: RFC1035, allowed: RFC1035_TEXT,
-    },
-    computeName: {
-        what: "Compute Engine resource name",
-        source: "https://cloud.google.com/compute/docs/naming-resources",
-        min: 1, max: 63,
-        pattern: RFC1035, allowed: RFC1035_TEXT,
-    },
+    gkeCluster: rfc1035("GKE cluster name", "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters#Cluster, name", 1, 40),
+    gkeNodePool: rfc1035("GKE node pool name", "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools#NodePool, name", 1, 40),
+    gcpServiceAccountId: rfc1035("GCP service account id", "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create, accountId", 6, 30),
+    computeName: rfc1035("Compute Engine resource name", "https://cloud.google.com/compute/docs/naming-resources", 1, 63),
 } as const satisfies Record<string, NameRule>;
 
 export type NameRuleKey = keyof typeof NAME_RULES;

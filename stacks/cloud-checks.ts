@@ -56,7 +56,7 @@ function nameIssue(cluster: ClusterConfig): string | undefined {
         const why = nameViolation(rule, n.name);
         if (why !== undefined) {
             const shown = n.auto ? `${n.name.slice(0, -7)}<7 hex>` : n.name;
-            return `a name from which every derived cloud name is valid: the ${rule.what} "${shown}"${n.auto ? " (Pulumi's auto-name)" : ""} ${why} (${rule.source})`;
+            return `a name from which every derived cloud name is valid: the ${rule.what} "${shown}"${n.auto ? " (Pulumi's auto-name)" : ""} ${why} (source: ${rule.source})`;
         }
     }
     return undefined;
@@ -202,11 +202,11 @@ function chartIssues(env: Environment): CloudIssue | undefined {
             return { path: at, input: version, message: `no pin: ${env.tier} does not deploy ${CHARTS[key].chart}${other ? ` (it deploys ${CHARTS[other].chart}, charts.${other})` : ""}` };
         }
         const unsupported = UNSUPPORTED_MAJORS.find(u => u.key === key && majorOf(version) >= u.fromMajor);
-        if (unsupported) return { path: at, input: version, message: `a ${majorOf(CHARTS[key].version)}.x version: ${unsupported.why}` };
+        if (unsupported) return { path: at, input: version, message: `a version ${majorOf(CHARTS[key].version)}.x: ${unsupported.why}` };
         if (majorOf(version) !== majorOf(CHARTS[key].version)) {
             return {
                 path: at, input: version,
-                message: `a ${majorOf(CHARTS[key].version)}.x version: the values are rendered and checked for ${CHARTS[key].chart} ${majorOf(CHARTS[key].version)}.x (test/lib/chart-keys.ts); another major renames keys`,
+                message: `a version ${majorOf(CHARTS[key].version)}.x: the values are rendered and checked for ${CHARTS[key].chart} ${majorOf(CHARTS[key].version)}.x (test/lib/chart-keys.ts); another major renames keys`,
             };
         }
     }

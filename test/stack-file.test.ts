@@ -24,7 +24,7 @@ function tmpDir(): string {
 
 describe("stack files: scalars as yaml.v3 resolves them into `any` (the Pulumi CLI)", () => {
     const CASES: [string, unknown][] = [
-        ["010", 8], ["0o10", 8], ["0x1F", 31], ["0b101", 5], ["1_000", 1000], ["+12", 12], ["09", 9], ["1e3", 1000], [".5", 0.5],
+        ["010", 8], ["0o10", 8], ["0O10", 8], ["0x1F", 31], ["0X1F", 31], ["-0x10", -16], ["0b101", 5], ["0B11", 3], ["1_000.5", 1000.5], ["1_000", 1000], ["+12", 12], ["09", 9], ["1e3", 1000], [".5", 0.5],
         ["yes", "yes"], ["no", "no"], ["on", "on"], ["off", "off"], ["y", "y"], ["Yes", "Yes"],
         ["true", true], ["True", true], ["TRUE", true], ["false", false], ["FALSE", false],
         ["~", null], ["null", null], ["1:20", "1:20"], ["2024-01-02", "2024-01-02"], ["'010'", "010"], ["!!str 010", "010"],
@@ -200,6 +200,7 @@ describe("the preview's output folder: only what it wrote is ever removed", () =
             fs.rmSync(other, { recursive: true });
         }
     });
+    it("a folder below a file", () => refused("Pulumi.yaml/x", "dev", `output folder Pulumi.yaml/x/dev: ${path.join(fs.realpathSync(root), "Pulumi.yaml")} is a file, not a folder`));
     it("a file", () => {
         fs.mkdirSync(path.join(root, "out"));
         fs.writeFileSync(path.join(root, "out", "dev"), "x");

@@ -90,7 +90,12 @@ export function resolveOutDir(out: string, stack: string, root = ROOT): { dir: s
     if (dir === realRoot || isInside(realRoot, dir)) {
         throw new OutDirError(`output folder ${named}: is the repository or a folder that contains it; choose an --out inside it or elsewhere`);
     }
-    if (!fs.existsSync(dir) && !isSymlink(dir)) return { dir, previous: [] };
+    if (!fs.existsSync(dir) && !isSymlink(dir)) {
+        let existing = path.dirname(dir);
+        while (!fs.existsSync(existing)) existing = path.dirname(existing);
+        if (!fs.statSync(existing).isDirectory()) throw new OutDirError(`output folder ${named}: ${existing} is a file, not a folder`);
+        return { dir, previous: [] };
+    }
     const stat = fs.lstatSync(dir);
     if (stat.isSymbolicLink()) throw new OutDirError(`output folder ${named}: is a symbolic link; the preview replaces only a real folder it wrote`);
     if (!stat.isDirectory()) throw new OutDirError(`output folder ${named}: is a file, not a folder`);

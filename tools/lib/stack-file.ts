@@ -65,7 +65,7 @@ const TIMESTAMP = "tag:yaml.org,2002:timestamp";
 /**
  * The YAML 1.1 schema's tags, adjusted to what yaml.v3 resolves when decoding into `any`:
  * booleans only true/false (three spellings each), no base-60 numbers, no timestamps, and the
- * YAML 1.2 `0o` octal form added.
+ * prefixes Go's strconv.ParseInt(s, 0, 64) also reads (`0o17`, `0X1F`, `0B11`) added.
  */
 function v3Tags(tags: Tags): Tags {
     const out: Tags = [];
@@ -80,17 +80,18 @@ function v3Tags(tags: Tags): Tags {
         }
         out.push(t);
     }
-    const octal: ScalarTag = {
+    // strconv.ParseInt(s, 0, 64) also takes the YAML 1.2 `0o` octal and upper-case prefixes (0X, 0O, 0B).
+    const goPrefixed: ScalarTag = {
         identify: () => false, // never chosen to write a value; reading only
         default: true,
         tag: INT,
-        test: /^[-+]?0o[0-7_]+$/,
+        test: /^[-+]?0(?:[oO][0-7_]+|X[0-9a-fA-F_]+|B[01_]+)$/,
         resolve: (s: string) => {
-            const n = parseInt(s.replace(/_/g, "").replace(/0o/, ""), 8);
+            const n = Number(s.replace(/^[-+]/, "").replace(/_/g, "").toLowerCase());
             return s.startsWith("-") ? -n : n;
         },
     };
-    return [...out, octal];
+    return [...out, goPrefixed];
 }
 
 /** A YAML error's message without the position and source excerpt that prettyErrors appends. */
