@@ -223,7 +223,9 @@ function runDiff(stack: string, base: string, ref: string, edit?: (dir: string) 
             spawnSync("git", ["worktree", "remove", "--force", head], { cwd: ROOT });
             const code = err ? ((err as { code?: number }).code ?? 1) : 0;
             const file = (f: string) => (fs.existsSync(path.join(out, stack, f)) ? fs.readFileSync(path.join(out, stack, f), "utf8") : "");
-            resolve({ code, stdout, stderr, out, json: JSON.parse(file("diff.json") || "null") as DiffResult, md: file("diff.md") });
+            const result = { code, stdout, stderr, out, json: JSON.parse(file("diff.json") || "null") as DiffResult, md: file("diff.md") };
+            fs.rmSync(tmp, { recursive: true, force: true });
+            resolve(result);
         });
     });
 }
