@@ -40,7 +40,8 @@ describe("render: cluster-autoscaler", () => {
             { apiGroups: ["apps"], resources: ["daemonsets", "replicasets", "statefulsets"], verbs: read },
             { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: read },
             { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: read },
-            { apiGroups: ["storage.k8s.io"], resources: ["storageclasses", "csinodes", "csidrivers", "csistoragecapacities"], verbs: read },
+            // Without volumeattachments 1.32+ cannot list them and stops scaling (kubernetes/autoscaler#7663).
+            { apiGroups: ["storage.k8s.io"], resources: ["storageclasses", "csinodes", "csidrivers", "csistoragecapacities", "volumeattachments"], verbs: read },
         ]);
         // Nothing cluster-wide may delete, touch Secrets or ConfigMaps, or use a wildcard.
         const rules = objects.clusterRole.rules as { resources: string[]; verbs: string[] }[];

@@ -55,7 +55,8 @@ export const CLUSTER_AUTOSCALER_CLUSTER_RULES: readonly k8s.rbac.v1.PolicyRule[]
     { apiGroups: ["apps"], resources: ["daemonsets", "replicasets", "statefulsets"], verbs: READ },
     { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: READ },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: READ },
-    { apiGroups: ["storage.k8s.io"], resources: ["storageclasses", "csinodes", "csidrivers", "csistoragecapacities"], verbs: READ },
+    // volumeattachments: watched since 1.32 (kubernetes/autoscaler#7663, fixed in the chart by #7904).
+    { apiGroups: ["storage.k8s.io"], resources: ["storageclasses", "csinodes", "csidrivers", "csistoragecapacities", "volumeattachments"], verbs: READ },
 ];
 
 /** kube-system only: the leader-election Lease and the status ConfigMap (`--write-status-configmap`, on by default). */
