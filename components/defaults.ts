@@ -22,6 +22,19 @@ export const SAMPLING = {
 /** Prometheus scrape interval. Defaults to 30s; the design allows 15s to 30s. */
 export const SCRAPE_INTERVAL = { default: "30s", min: "15s", max: "30s" } as const;
 
+/**
+ * Service-level objectives (alerting.slos). Objectives are percentages from `min` up to (not
+ * including) `max`: below about 93.1 % the fast-burn alert could never fire (14.4 × a budget above
+ * 6.9 % exceeds 100 % errors), so 95 is the floor; 100 % leaves no budget to burn. The compliance window is 30 days (the burn-rate
+ * factors 14.4, 6 and 1 of the multi-window alerts are derived from it).
+ */
+export const SLO_BOUNDS = {
+    availability: { min: 95, max: 100 },
+    latency: { min: 95, max: 100 },
+    maxServices: 50,
+    window: "30d",
+} as const;
+
 /** Node pool sizes. */
 export const NODE_POOL = {
     min: { min: 1, max: 100 },

@@ -38,11 +38,35 @@ export const SECRETS: readonly SecretSpec[] = [
     },
     {
         key: "pagerdutyRoutingKey",
-        description: "PagerDuty Events API v2 integration (routing) key",
+        description: "PagerDuty Events API v2 integration (routing) key, when PagerDuty is not managed as code",
         pattern: /^[A-Za-z0-9]{32}$/,
         allowed: "a 32-character PagerDuty Events v2 routing key",
-        when: env => env.alerting.pagerduty.enabled,
+        when: env => env.alerting.pagerduty.enabled && env.alerting.pagerduty.service === undefined,
         placeholder: "OFFLINEPLACEHOLDER00000000000000",
+    },
+    {
+        key: "pagerdutyToken",
+        description: "PagerDuty REST API token of the explicit PagerDuty provider (PagerDuty as code)",
+        pattern: /^[A-Za-z0-9_+=-]{20,64}$/,
+        allowed: "a PagerDuty REST API token (20 to 64 characters of letters, digits, _+=-)",
+        when: env => env.alerting.pagerduty.service !== undefined,
+        placeholder: "OFFLINE-PLACEHOLDER-pagerduty-token",
+    },
+    {
+        key: "smtpPassword",
+        description: "password of alerting.email.username on alerting.email.smarthost",
+        pattern: /^[^\r\n]{1,256}$/,
+        allowed: "a password of 1 to 256 characters on one line",
+        when: env => env.alerting.email !== undefined,
+        placeholder: "OFFLINE-PLACEHOLDER-smtp-password",
+    },
+    {
+        key: "heartbeatUrl",
+        description: "dead man's switch URL that receives the always-firing Watchdog",
+        pattern: /^https:\/\/\S+$/,
+        allowed: "an https URL like \"https://hc-ping.com/<uuid>\"",
+        when: env => env.alerting.heartbeat.enabled,
+        placeholder: "https://heartbeat.invalid/OFFLINE-PLACEHOLDER-heartbeat",
     },
 ];
 

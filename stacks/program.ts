@@ -17,6 +17,9 @@ import type { ClusterPlatformOutputs } from "../components/platform";
 import type { Retention } from "../components/render/types";
 import { CHART_KEYS, ChartKey, ChartSource, resolveChart, supportClock } from "../components/versions";
 import { Provider as RandomProvider } from "@pulumi/random/provider";
+import { Provider as PagerdutyProvider } from "@pulumi/pagerduty/provider";
+import { OnCallService } from "../components/pagerduty/onCallService";
+import type { ReceiverSecrets } from "../components/k8s/metrics";
 import { loadEnvironment, LoadedEnvironment } from "./config";
 import { environmentWarnings, preflight } from "./preflight";
 import type { ClusterConfig, Environment } from "./schema";
@@ -68,9 +71,10 @@ export async function deployEnvironment(loaded: LoadedEnvironment) {
     });
     const charts = Object.fromEntries(CHART_KEYS.map(k => [k, resolveChart(k, env.charts)])) as Record<ChartKey, ChartSource>;
     const random = new RandomProvider("random");
-    const receivers = { slackWebhookUrl: loaded.secrets.slackWebhookUrl!, pagerdutyRoutingKey: loaded.secrets.pagerdutyRoutingKey };
+    const receivers = receiverSecrets(loaded);
+    const alerting = { stack, tier: env.tier, alerting: env.alerting };
     const stacks = platforms.map(platform => new ObservabilityStack(`${platform.clusterName}-obs`, {
-        base: renderBase(stack, env, retention, platform), platform, charts, receivers,
+        base: renderBase(stack, env, retention, platform), platform, charts, receivers, alerting,
     }, { providers: [platform.kubernetesProvider, random] }));
     return {
         tier: env.tier,
@@ -80,6 +84,32 @@ export async function deployEnvironment(loaded: LoadedEnvironment) {
             buckets: p.storage.buckets,
             grafanaAdminPassword: stacks[i]!.grafanaAdminPassword,
         }])),
+    };
+}
+
+/**
+ * Alertmanager's credentials. With `alerting.pagerduty.service`, the PagerDuty service and its
+ * Events API v2 integration are managed here (one per environment, through an explicit provider
+ * holding the token secret) and the routing key is the integration's secret key; otherwise it is
+ * the `pagerdutyRoutingKey` stack secret.
+ */
+export function receiverSecrets(loaded: LoadedEnvironment): ReceiverSecrets {
+    const { env, stack, secrets } = loaded;
+    let pagerdutyRoutingKey = secrets.pagerdutyRoutingKey;
+    const managed = env.alerting.pagerduty.service;
+    if (managed) {
+        const provider = new PagerdutyProvider("pagerduty", { token: secrets.pagerdutyToken! });
+        pagerdutyRoutingKey = new OnCallService(`pagerduty-${stack}`, {
+            serviceName: `observability-${stack}`,
+            description: `Alerts of the observability platform, environment ${stack} (Alertmanager, managed by Pulumi)`,
+            escalationPolicyName: managed.escalationPolicy,
+        }, { providers: [provider] }).integrationKey;
+    }
+    return {
+        slackWebhookUrl: secrets.slackWebhookUrl!,
+        pagerdutyRoutingKey,
+        smtpPassword: secrets.smtpPassword,
+        heartbeatUrl: secrets.heartbeatUrl,
     };
 }
 

@@ -9,6 +9,8 @@ import {
     AUTHORIZED_NETWORKS_MAX, GKE_RELEASE_CHANNELS, GKE_RELEASE_CHANNEL_DEFAULT, NODE_POOL, RETENTION_BOUNDS, SAMPLING, SCRAPE_INTERVAL,
 } from "../components/defaults";
 import { formatDuration, parseDuration } from "../components/duration";
+import { SLO_BOUNDS } from "../components/defaults";
+import { SPAN_METRICS } from "../components/render/rules";
 import { vendoredVersions } from "../components/charts";
 import { cloudIssues } from "./cloud-checks";
 
@@ -165,6 +167,76 @@ function chartVersion(key: (typeof CHART_KEYS)[number]) {
     return z.string({ error: allowed }).refine(v => have.includes(v), { error: allowed });
 }
 
+// ---- alerting ----
+
+const EMAIL = text(/^[^\s@,<>"]+@[^\s@,<>"]+\.[a-z]{2,}$/i, "an email address like \"oncall@acme.example\"");
+const EMAILS = z.array(EMAIL, { error: "a list of email addresses" }).min(1, { error: "at least one email address" });
+const HTTPS_URL = text(/^https:\/\/[^\s"'<>{}]+[^/\s"'<>{}]$/, "an https URL without a trailing slash, like \"https://grafana.acme.example\"");
+const objective = (lo: number, hi: number) => {
+    const allowed = `a percentage from ${lo} to below ${hi}, like 99.9`;
+    return z.number({ error: allowed }).min(lo, { error: allowed }).lt(hi, { error: allowed });
+};
+const LATENCY_THRESHOLDS = SPAN_METRICS.durationBucketsSeconds.map(s => formatDuration(s * 1000));
+
+/** One service-level objective, evaluated from the collector's span metrics (server and consumer spans). */
+const Slo = obj({
+    /** The OpenTelemetry `service.name`, as the span metrics carry it in `service_name`. */
+    service: text(/^[A-Za-z0-9][A-Za-z0-9._\/-]{0,62}$/, "a service.name of letters, digits, '.', '_', '/', '-' (at most 63)"),
+    /** Share of requests that must succeed (not end with span status ERROR), in percent. */
+    availability: objective(SLO_BOUNDS.availability.min, SLO_BOUNDS.availability.max),
+    /** Optional: `percentage` of requests must be faster than `threshold`. */
+    latency: obj({
+        threshold: z.string({ error: `one of the span-metrics histogram buckets: ${LATENCY_THRESHOLDS.join(", ")}` })
+            .refine(v => { const ms = parseDuration(v); return ms !== undefined && (SPAN_METRICS.durationBucketsSeconds as readonly number[]).includes(ms / 1000); },
+                { error: `one of the span-metrics histogram buckets: ${LATENCY_THRESHOLDS.join(", ")}` }),
+        percentage: objective(SLO_BOUNDS.latency.min, SLO_BOUNDS.latency.max),
+    }).optional(),
+}, "an SLO");
+
+const ALERTING = obj({
+    slack: obj({
+        /** Channel per severity; `critical` and `warning` are required, `info` is optional. */
+        channels: obj({ critical: SLACK_CHANNEL, warning: SLACK_CHANNEL, info: SLACK_CHANNEL.optional() }),
+    }),
+    pagerduty: obj({
+        enabled: bool(),
+        /** Severities that page. Defaults to ["critical"]. */
+        severities: z.array(oneOf(SEVERITIES), { error: "a list of severities" })
+            .min(1, { error: "at least one severity" }).default(["critical"]),
+        /**
+         * PagerDuty as code: one service for this environment on an existing escalation policy, with
+         * an Events API v2 integration whose key goes to Alertmanager. Without it, the routing key is
+         * the `pagerdutyRoutingKey` stack secret.
+         */
+        service: obj({
+            escalationPolicy: text(/^\S(.{0,253}\S)?$/, "the name of an existing PagerDuty escalation policy"),
+        }).optional(),
+    }).superRefine((pd, ctx) => {
+        if (pd.service && !pd.enabled) ctx.addIssue({ code: "custom", path: ["enabled"], input: pd.enabled, message: "true when pagerduty.service is set" });
+    }),
+    /** Email notifications; the SMTP password is the `smtpPassword` stack secret. */
+    email: obj({
+        from: EMAIL,
+        smarthost: text(/^[A-Za-z0-9.-]+:\d{1,5}$/, "host:port of the SMTP server, like \"smtp.acme.example:587\""),
+        username: text(/^\S{1,254}$/, "the SMTP username"),
+        /** Recipients per severity; a severity without recipients gets no email. */
+        to: obj({ critical: EMAILS.optional(), warning: EMAILS.optional(), info: EMAILS.optional() }),
+    }).optional(),
+    /** Dead man's switch: the always-firing Watchdog goes to the `heartbeatUrl` stack secret. */
+    heartbeat: obj({ enabled: bool() }).default({ enabled: true }),
+    /** Links in notifications: Grafana (Explore) and the runbooks (`<runbooks>/<alertname>`). */
+    links: obj({ grafana: HTTPS_URL, runbooks: HTTPS_URL }),
+    /** Service-level objectives: burn-rate alerts, recording rules and dashboard panels. */
+    slos: z.array(Slo, { error: "a list of SLOs" }).max(SLO_BOUNDS.maxServices, { error: `at most ${SLO_BOUNDS.maxServices} SLOs` })
+        .superRefine((slos, ctx) => {
+            const seen = new Set<string>();
+            slos.forEach((s, i) => {
+                if (seen.has(s.service)) ctx.addIssue({ code: "custom", path: [i, "service"], input: s.service, message: "a service no other SLO names" });
+                seen.add(s.service);
+            });
+        }).default([]),
+});
+
 export const EnvironmentSchema = obj({
     tier: oneOf(["dev", "prod"]),
     clusters: z.array(Cluster, { error: "a list of clusters" })
@@ -189,18 +261,7 @@ export const EnvironmentSchema = obj({
             .default(SAMPLING.latencyThreshold.default),
     }),
     scrapeInterval: duration(SCRAPE_INTERVAL.min, SCRAPE_INTERVAL.max).default(SCRAPE_INTERVAL.default),
-    alerting: obj({
-        slack: obj({
-            /** Channel per severity; `critical` and `warning` are required, `info` is optional. */
-            channels: obj({ critical: SLACK_CHANNEL, warning: SLACK_CHANNEL, info: SLACK_CHANNEL.optional() }),
-        }),
-        pagerduty: obj({
-            enabled: bool(),
-            /** Severities that page. Defaults to ["critical"]. */
-            severities: z.array(oneOf(SEVERITIES), { error: "a list of severities" })
-                .min(1, { error: "at least one severity" }).default(["critical"]),
-        }),
-    }),
+    alerting: ALERTING,
     /** Chart version overrides; defaults come from components/versions.ts. */
     charts: obj(Object.fromEntries(CHART_KEYS.map(k => [k, chartVersion(k).optional()])) as
         Record<keyof typeof CHARTS, z.ZodOptional<z.ZodString>>).default({}),
@@ -224,11 +285,15 @@ export const EnvironmentSchema = obj({
             projects.set(c.project, i);
         }
     });
+    if (env.tier === "dev" && env.alerting.pagerduty.enabled) {
+        ctx.addIssue({ code: "custom", path: ["alerting", "pagerduty", "enabled"], input: true, message: "false on tier dev (dev never pages)" });
+    }
 });
 
 export type Environment = z.output<typeof EnvironmentSchema>;
 export type ClusterConfig = Environment["clusters"][number];
 export type AwsClusterConfig = Extract<ClusterConfig, { cloud: "aws" }>;
+export type AlertingConfig = Environment["alerting"];
 export type GcpClusterConfig = Extract<ClusterConfig, { cloud: "gcp" }>;
 
 /** The stack config keys the schema knows (after the `observability:` namespace). */

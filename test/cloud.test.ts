@@ -104,7 +104,7 @@ describe("cloud layer", () => {
             }
             assert.deepStrictEqual(records.filter(r => r.parent === "").map(r => r.type).sort(),
                 ["obs:aws:ClusterPlatform", "obs:gcp:ClusterPlatform", "obs:k8s:ObservabilityStack", "obs:k8s:ObservabilityStack",
-                    "pulumi:providers:aws", "pulumi:providers:gcp", "pulumi:providers:random"]);
+                    "obs:pagerduty:OnCallService", "pulumi:providers:aws", "pulumi:providers:gcp", "pulumi:providers:pagerduty", "pulumi:providers:random"]);
         });
     });
 

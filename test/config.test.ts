@@ -10,6 +10,13 @@ import { runConfig, VALID_SECRET_KEYS, validConfig } from "./lib/run";
 
 type Mutate = (c: Record<string, any>) => void;
 
+/** The base config as a prod environment the cloud checks accept (prod sizing needs bigger nodes). */
+function prod(c: Record<string, any>): void {
+    c.tier = "prod";
+    c.clusters[0].nodePool = { machineType: "e2-standard-8", min: 3, max: 9 };
+    c.clusters[1].nodePool = { machineType: "m6i.2xlarge", min: 3, max: 9 };
+}
+
 /** Resources the mock monitor of the latest run holds (each run gets a fresh monitor). */
 function registeredCount(): number {
     return (pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> }).resources.size;
@@ -23,7 +30,7 @@ const CASES: Case[] = [
     { title: "missing tier", mutate: c => { delete c.tier; }, error: `observability:tier: missing; expected one of "dev", "prod"` },
     { title: "unknown tier", mutate: c => { c.tier = "staging"; }, error: `observability:tier: got "staging"; expected one of "dev", "prod"` },
     { title: "unknown top-level key", mutate: c => { c.retenton = { logs: "3d" }; },
-        error: "observability:retenton: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts, slackWebhookUrl, pagerdutyRoutingKey" },
+        error: "observability:retenton: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts, slackWebhookUrl, pagerdutyRoutingKey, pagerdutyToken, smtpPassword, heartbeatUrl" },
     { title: "a misspelt namespace", mutate: c => { c["observabilty:tier"] = "dev"; },
         error: "observabilty:tier: unknown key; allowed namespaces are observability:, pulumi: and the providers' aws:, gcp:, kubernetes:, random:" },
     { title: "missing clusters", mutate: c => { delete c.clusters; }, error: "observability:clusters: missing; expected a list of clusters" },
@@ -101,7 +108,7 @@ const CASES: Case[] = [
     { title: "sampling below 0.01 %", mutate: c => { c.sampling.percentage = 0.005; },
         error: "observability:sampling.percentage: got 0.005; expected a number from 0.01 to 100" },
     { title: "misspelt secret key", mutate: c => { c.slackWebhookURL = c.slackWebhookUrl; }, secretKeys: ["slackWebhookUrl", "slackWebhookURL"],
-        error: "observability:slackWebhookURL: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts, slackWebhookUrl, pagerdutyRoutingKey" },
+        error: "observability:slackWebhookURL: unknown key; allowed keys are tier, clusters, retention, sampling, scrapeInterval, alerting, charts, slackWebhookUrl, pagerdutyRoutingKey, pagerdutyToken, smtpPassword, heartbeatUrl" },
     { title: "sampling as a string", mutate: c => { c.sampling.percentage = "10%"; },
         error: `observability:sampling.percentage: got "10%"; expected a number from 0.01 to 100` },
     { title: "latency threshold too short", mutate: c => { c.sampling.latencyThreshold = "10ms"; },
@@ -134,11 +141,54 @@ const CASES: Case[] = [
         error: "observability:slackWebhookUrl: missing; expected an https URL like \"https://hooks.slack.com/services/…\", set with `pulumi config set --secret observability:slackWebhookUrl <value>`" },
     { title: "Slack webhook in plaintext", mutate: () => undefined, secretKeys: [],
         error: "observability:slackWebhookUrl: stored in plaintext; expected a secret, set with `pulumi config set --secret observability:slackWebhookUrl <value>`" },
-    { title: "PagerDuty key missing when paging is on", mutate: c => { c.alerting.pagerduty.enabled = true; },
+    { title: "PagerDuty key missing when paging is on", mutate: c => { prod(c); c.alerting.pagerduty.enabled = true; },
         error: "observability:pagerdutyRoutingKey: missing; expected a 32-character PagerDuty Events v2 routing key, set with `pulumi config set --secret observability:pagerdutyRoutingKey <value>`" },
-    { title: "malformed PagerDuty key (value never echoed)", mutate: c => { c.alerting.pagerduty.enabled = true; c.pagerdutyRoutingKey = "sk-live-123"; },
+    { title: "malformed PagerDuty key (value never echoed)", mutate: c => { prod(c); c.alerting.pagerduty.enabled = true; c.pagerdutyRoutingKey = "sk-live-123"; },
         secretKeys: ["slackWebhookUrl", "pagerdutyRoutingKey"],
         error: "observability:pagerdutyRoutingKey: got [secret]; expected a 32-character PagerDuty Events v2 routing key" },
+    // ---- alerting (issue 7) ----
+    { title: "paging on a dev stack", mutate: c => { c.alerting.pagerduty.enabled = true; c.pagerdutyRoutingKey = "A".repeat(32); },
+        secretKeys: [...VALID_SECRET_KEYS, "pagerdutyRoutingKey"],
+        error: "observability:alerting.pagerduty.enabled: got true; expected false on tier dev (dev never pages)" },
+    { title: "a managed PagerDuty service with paging off", mutate: c => { c.alerting.pagerduty.service = { escalationPolicy: "Ops" }; },
+        error: "observability:alerting.pagerduty.enabled: got false; expected true when pagerduty.service is set" },
+    { title: "PagerDuty token missing for PagerDuty as code", mutate: c => { prod(c); c.alerting.pagerduty = { enabled: true, service: { escalationPolicy: "Ops" } }; },
+        error: "observability:pagerdutyToken: missing; expected a PagerDuty REST API token (20 to 64 characters of letters, digits, _+=-), set with `pulumi config set --secret observability:pagerdutyToken <value>`" },
+    { title: "blank escalation policy name", mutate: c => { prod(c); c.alerting.pagerduty = { enabled: true, service: { escalationPolicy: " " } }; },
+        error: `observability:alerting.pagerduty.service.escalationPolicy: got " "; expected the name of an existing PagerDuty escalation policy` },
+    { title: "bad email recipient", mutate: c => { c.alerting.email = { from: "am@acme.example", smarthost: "smtp.acme.example:587", username: "am", to: { critical: ["oncall"] } }; c.smtpPassword = "pw"; },
+        secretKeys: [...VALID_SECRET_KEYS, "smtpPassword"],
+        error: `observability:alerting.email.to.critical[0]: got "oncall"; expected an email address like "oncall@acme.example"` },
+    { title: "smarthost without a port", mutate: c => { c.alerting.email = { from: "am@acme.example", smarthost: "smtp.acme.example", username: "am", to: {} }; },
+        error: `observability:alerting.email.smarthost: got "smtp.acme.example"; expected host:port of the SMTP server, like "smtp.acme.example:587"` },
+    { title: "unknown email severity", mutate: c => { c.alerting.email = { from: "am@acme.example", smarthost: "smtp.acme.example:25", username: "am", to: { page: ["a@acme.example"] } }; },
+        error: "observability:alerting.email.to.page: unknown key; allowed keys are critical, warning, info" },
+    { title: "SMTP password missing when email is on", mutate: c => { c.alerting.email = { from: "am@acme.example", smarthost: "smtp.acme.example:587", username: "am", to: { warning: ["a@acme.example"] } }; },
+        error: "observability:smtpPassword: missing; expected a password of 1 to 256 characters on one line, set with `pulumi config set --secret observability:smtpPassword <value>`" },
+    { title: "SMTP password in plaintext", mutate: c => { c.alerting.email = { from: "am@acme.example", smarthost: "smtp.acme.example:587", username: "am", to: {} }; c.smtpPassword = "sk-live-123"; },
+        error: "observability:smtpPassword: stored in plaintext; expected a secret, set with `pulumi config set --secret observability:smtpPassword <value>`" },
+    { title: "heartbeat URL missing (the heartbeat is on by default)", mutate: c => { delete c.heartbeatUrl; }, secretKeys: ["slackWebhookUrl"],
+        error: "observability:heartbeatUrl: missing; expected an https URL like \"https://hc-ping.com/<uuid>\", set with `pulumi config set --secret observability:heartbeatUrl <value>`" },
+    { title: "heartbeat URL over http (value never echoed)", mutate: c => { c.heartbeatUrl = "http://sk-live-123.example"; },
+        error: "observability:heartbeatUrl: got [secret]; expected an https URL like \"https://hc-ping.com/<uuid>\"" },
+    { title: "heartbeat switch not a boolean", mutate: c => { c.alerting.heartbeat = { enabled: "on" }; },
+        error: `observability:alerting.heartbeat.enabled: got "on"; expected true or false` },
+    { title: "links missing", mutate: c => { delete c.alerting.links; },
+        error: "observability:alerting.links: missing; expected an object with keys grafana, runbooks" },
+    { title: "Grafana link with a trailing slash", mutate: c => { c.alerting.links.grafana = "https://grafana.acme.example/"; },
+        error: `observability:alerting.links.grafana: got "https://grafana.acme.example/"; expected an https URL without a trailing slash, like "https://grafana.acme.example"` },
+    { title: "availability objective of 100 %", mutate: c => { c.alerting.slos = [{ service: "checkout", availability: 100 }]; },
+        error: "observability:alerting.slos[0].availability: got 100; expected a percentage from 95 to below 100, like 99.9" },
+    { title: "availability objective too low to alert on", mutate: c => { c.alerting.slos = [{ service: "checkout", availability: 90 }]; },
+        error: "observability:alerting.slos[0].availability: got 90; expected a percentage from 95 to below 100, like 99.9" },
+    { title: "latency threshold that is no histogram bucket", mutate: c => { c.alerting.slos = [{ service: "checkout", availability: 99, latency: { threshold: "300ms", percentage: 99 } }]; },
+        error: `observability:alerting.slos[0].latency.threshold: got "300ms"; expected one of the span-metrics histogram buckets: 2ms, 4ms, 6ms, 8ms, 10ms, 50ms, 100ms, 200ms, 400ms, 800ms, 1s, 1400ms, 2s, 5s, 10s, 15s` },
+    { title: "two SLOs for one service", mutate: c => { c.alerting.slos = [{ service: "checkout", availability: 99 }, { service: "checkout", availability: 99.9 }]; },
+        error: `observability:alerting.slos[1].service: got "checkout"; expected a service no other SLO names` },
+    { title: "service name that would break PromQL", mutate: c => { c.alerting.slos = [{ service: 'checkout"}', availability: 99 }]; },
+        error: `observability:alerting.slos[0].service: got "checkout\\"}"; expected a service.name of letters, digits, '.', '_', '/', '-' (at most 63)` },
+    { title: "unknown SLO key", mutate: c => { c.alerting.slos = [{ service: "checkout", availability: 99, window: "7d" }]; },
+        error: "observability:alerting.slos[0].window: unknown key; allowed keys are service, availability, latency" },
 ];
 
 describe("environment config: invalid input", () => {

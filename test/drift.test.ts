@@ -228,6 +228,28 @@ describe("drift report: engine semantics on small streams", () => {
         assert.deepStrictEqual(r.resources.map(x => [x.name, x.cluster, x.component, x.properties.map(p => [p.path, p.old, p.new])]), [["shared-key", STACK_WIDE, null, [["rotationPeriod", "1s", "2s"]]]]);
     });
 
+    it("a refresh result `update` is drift even when only inputs moved or nothing comparable did; `custom` omitted (omitempty) is read from id/provider", () => {
+        const s = (inputs: Record<string, unknown>, outputs: Record<string, unknown>) => ({ type: "gcp:storage/bucket:Bucket", urn: bucket, id: "b", parent, inputs, outputs, provider: "p" });
+        const other = bucket.replace("dev-gke-tempo", "dev-gke-loki-ruler");
+        const comp = urn("obs:gcp:ClusterPlatform$obs:gcp:Bucket", "dev-gke-new");
+        const text = [
+            ev(1, { resourcePreEvent: { metadata: { op: "refresh", urn: bucket, type: "gcp:storage/bucket:Bucket", old: s({ a: 1 }, { x: 1 }), new: s({ a: 1 }, { x: 1 }), provider: "p" } } }),
+            ev(2, { resOutputsEvent: { metadata: { op: "update", urn: bucket, type: "gcp:storage/bucket:Bucket", old: s({ a: 1 }, { x: 1 }), new: s({ a: 2 }, { x: 1 }), provider: "p" } } }),
+            ev(3, { resourcePreEvent: { metadata: { op: "refresh", urn: other, type: "gcp:storage/bucket:Bucket", old: { ...s({}, {}), urn: other }, new: { ...s({}, {}), urn: other }, provider: "p" } } }),
+            ev(4, { resOutputsEvent: { metadata: { op: "update", urn: other, type: "gcp:storage/bucket:Bucket", old: { ...s({}, {}), urn: other }, new: { ...s({}, {}), urn: other }, provider: "p" } } }),
+            ev(5, { resourcePreEvent: { metadata: { op: "create", urn: comp, type: "obs:gcp:Bucket", new: { type: "obs:gcp:Bucket", urn: comp, id: "", parent: "", inputs: {}, outputs: {}, provider: "" }, provider: "" } } }),
+        ].join("\n");
+        const r = analyze(parseEventText(text), { stack: "dev", source: "t", clusters: ["dev-gke"] });
+        assert.deepStrictEqual(
+            r.resources.map(x => [x.name, x.kind, x.properties.map(p => [p.path, p.old, p.new])]),
+            [
+                ["dev-gke-loki-ruler", "modified", []],
+                ["dev-gke-tempo", "modified", [["a", 1, 2]]],
+            ],
+        );
+        assert.strictEqual(r.exitCode, 7);
+    });
+
     it("unreadable input is an EventInputError naming the line", () => {
         assert.throws(() => parseEventText('{"sequence":1,"timestamp":1,"cancelEvent":{}}\nnot json\n'), (e: Error) => e instanceof EventInputError && /^line 2 is not JSON/.test(e.message));
         assert.throws(() => parseEventText('{"hello": 1}'), (e: Error) => e instanceof EventInputError && /neither engine events nor a preview digest/.test(e.message));

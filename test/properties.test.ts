@@ -5,7 +5,7 @@ import { RETENTION_BOUNDS } from "../components/defaults";
 import { DAY_MS, formatDuration, HOUR_MS, parseDuration, toHours } from "../components/duration";
 import { bucketExpirationDays, expirationDays } from "../components/retention";
 import { ConfigError, parseEnvironment } from "../stacks/config";
-import { validConfig } from "./lib/run";
+import { VALID_SECRET_KEYS, validConfig } from "./lib/run";
 
 const UNITS = ["ms", "s", "m", "h", "d", "w"] as const;
 
@@ -50,7 +50,7 @@ describe("properties", () => {
             config.retention.logs = `${hours}h`;
             const inBounds = hours * HOUR_MS >= lo && hours * HOUR_MS <= hi;
             try {
-                parseEnvironment({ values: config, secretKeys: new Set(["slackWebhookUrl"]) });
+                parseEnvironment({ values: config, secretKeys: new Set(VALID_SECRET_KEYS) });
                 return inBounds;
             } catch (e) {
                 return !inBounds && e instanceof ConfigError && e.message.startsWith(`observability:retention.logs: got "${hours}h"; expected`) && !e.message.includes("\n");

@@ -238,11 +238,14 @@ describe("Prometheus-operator CRDs release", () => {
 describe("secrets and addresses for other components", () => {
     it("names the Secrets and where Alertmanager sees them", () => {
         assert.deepStrictEqual(GRAFANA_ADMIN_SECRET, { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password", user: "admin" });
-        assert.deepStrictEqual(ALERTMANAGER_SECRET, { name: "alertmanager-receivers", slackWebhookUrlKey: "slack-webhook-url", pagerdutyRoutingKeyKey: "pagerduty-routing-key" });
+        assert.deepStrictEqual(ALERTMANAGER_SECRET, { name: "alertmanager-receivers", slackWebhookUrlKey: "slack-webhook-url", pagerdutyRoutingKeyKey: "pagerduty-routing-key",
+            smtpPasswordKey: "smtp-password", heartbeatUrlKey: "heartbeat-url" });
         assert.strictEqual(ALERTMANAGER_SECRET_DIR, "/etc/alertmanager/secrets/alertmanager-receivers");
         assert.deepStrictEqual(ALERTMANAGER_SECRET_FILES, {
             slackWebhookUrl: "/etc/alertmanager/secrets/alertmanager-receivers/slack-webhook-url",
             pagerdutyRoutingKey: "/etc/alertmanager/secrets/alertmanager-receivers/pagerduty-routing-key",
+            smtpPassword: "/etc/alertmanager/secrets/alertmanager-receivers/smtp-password",
+            heartbeatUrl: "/etc/alertmanager/secrets/alertmanager-receivers/heartbeat-url",
         });
     });
 

@@ -112,7 +112,9 @@ describe("observability stack per cluster", () => {
                     const receivers = one(records, "kubernetes:core/v1:Secret", `${cluster}-obs-metrics-alertmanager-receivers`);
                     assert.deepStrictEqual(receivers.secretPaths, ["stringData"]);
                     const keys = Object.keys(receivers.rawInputs.stringData as object).sort();
-                    assert.deepStrictEqual(keys, stack === "prod" ? ["pagerduty-routing-key", "slack-webhook-url"] : ["slack-webhook-url"]);
+                    assert.deepStrictEqual(keys, stack === "prod"
+                        ? ["heartbeat-url", "pagerduty-routing-key", "slack-webhook-url", "smtp-password"]
+                        : ["heartbeat-url", "slack-webhook-url", "smtp-password"]);
                     const grafana = one(records, "kubernetes:core/v1:Secret", `${cluster}-obs-metrics-grafana-admin`);
                     assert.deepStrictEqual(grafana.secretPaths, ["stringData"]);
                     const kps = values(one(records, RELEASE, `${cluster}-obs-metrics-kps`));

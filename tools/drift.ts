@@ -7,7 +7,8 @@
  * stack and collects the engine events. Offline, `--events <file>` reads a saved `--event-log` file,
  * a `--json` output or a JSON array of Automation API events instead.
  *
- * Writes out/<stack>/drift.md, drift.json (and drift-events.jsonl after a live run), prints the
+ * Writes out/drift/<stack>/drift.md, drift.json (and drift-events.jsonl after a live run; not under
+ * out/<stack>/, which belongs to the offline preview), prints the
  * Markdown, and posts to Slack when `--slack` is given and the webhook URL is in $SLACK_WEBHOOK_URL.
  * Exit codes: 0 no drift, 7 drift, 3 the check failed (errors and no drift), 2 usage, unreadable
  * input or no Pulumi CLI.
@@ -25,7 +26,7 @@ const USAGE = `usage: npm run drift -- --stack <name> [--events <file>] [--mode 
   --stack   the stack (${availableStacks().join(", ")})
   --events  read engine events from a file (--event-log / --json output, or a JSON array) instead of running Pulumi
   --mode    refresh: pulumi refresh --preview-only (default); preview: pulumi preview --refresh --expect-no-changes
-  --out     output directory (default: out)
+  --out     output directory; the report goes to <out>/<stack>/ (default: out/drift)
   --slack   post the result to the Slack webhook in $SLACK_WEBHOOK_URL (only when there is drift or an error)
   --link    a URL (e.g. the workflow run) to put in the Slack message
   --quiet   print only the first line of the report
@@ -58,7 +59,12 @@ async function runPulumi(stack: string, mode: "refresh" | "preview"): Promise<En
     const onEvent = (e: EngineEvent) => events.push(e);
     try {
         if (mode === "refresh") await s.previewRefresh({ onEvent });
-        else await s.preview({ refresh: true, expectNoChanges: true, onEvent });
+        else {
+            // The policy pack runs too where it exists (policy/ with its per-stack config).
+            const config = path.join(ROOT, "policy", "config", `${stack}.json`);
+            const policy = fs.existsSync(path.join(ROOT, "policy")) ? { policyPacks: [path.join(ROOT, "policy")], ...(fs.existsSync(config) ? { policyPackConfigs: [config] } : {}) } : {};
+            await s.preview({ refresh: true, expectNoChanges: true, onEvent, ...policy });
+        }
     } catch (e) {
         // `--expect-no-changes` fails the command when there is drift, and a failed step fails it
         // too: both are in the events, which the report reads. Only a run with no events is fatal.
@@ -76,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
                 stack: { type: "string" },
                 events: { type: "string" },
                 mode: { type: "string", default: "refresh" },
-                out: { type: "string", default: "out" },
+                out: { type: "string", default: path.join("out", "drift") },
                 slack: { type: "boolean", default: false },
                 link: { type: "string" },
                 quiet: { type: "boolean", default: false },

@@ -3,12 +3,16 @@
  * with that stack's committed config (secrets replaced by marked placeholders), prints what would be
  * created, renders every Helm release with real Helm, and writes out/<stack>/plan.json, summary.md
  * and, per cluster, the release values, the generated configs and the rendered manifests.
- * Exit codes: 0 ok, 2 config error, 1 anything else (a release that does not render included).
+ * Then it runs the CrossGuard policy pack (policy/) on the graph and the manifests and writes
+ * out/<stack>/policy.json.
+ * Exit codes: 0 ok, 2 config error (stack or policy config), 3 a mandatory policy violation,
+ * 1 anything else (a release that does not render included).
  */
 import * as path from "path";
 import { parseArgs } from "util";
 import { runMocked } from "./lib/mock-runtime";
 import { stringify } from "yaml";
+import { alertingFiles } from "./lib/alerting-files";
 import { criticalPathMarkdown, helmReleaseFiles, planOf, renderTree, summaryMarkdown } from "./lib/report";
 import { RELEASES } from "../components/render/topology";
 import { availableStacks, readStackFile, StackFileError } from "./lib/stack-file";
@@ -17,18 +21,22 @@ import { manifestsMarkdown, ownManifests, ReleaseRenderError, renderReleases, Re
 import { HelmUnavailable, templateStats } from "./lib/helm";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
+import { checkGraph, formatViolations, policyConfigPath, policyReport, readPolicyConfig } from "../policy/lib/offline";
+import { PolicyConfigError } from "../policy/lib/runner";
+import { renderNetworkPolicies } from "../components/render/networkPolicies";
 
 const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [--quiet] [--no-manifests]
   --stack         a stack with a Pulumi.<name>.yaml here (${availableStacks().join(", ")})
   --out           output directory (default: out); the stack's files go to <out>/<stack>, which must be
                   new, empty or written by an earlier preview (never a folder holding anything else)
   --quiet         print only the summary line
-  --no-manifests  skip rendering the releases with Helm`;
+  --no-manifests  skip rendering the releases with Helm (the workload policies then see no objects)
+  --policy-config policy pack config (default: policy/config/<stack>.json when it exists)`;
 
 async function main(argv: string[]): Promise<number> {
     let args;
     try {
-        args = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false }, "no-manifests": { type: "boolean", default: false }, help: { type: "boolean", default: false } } }).values;
+        args = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false }, "no-manifests": { type: "boolean", default: false }, "policy-config": { type: "string" }, help: { type: "boolean", default: false } } }).values;
     } catch (e) {
         console.error(`${(e as Error).message}\n${USAGE}`);
         return 2;
@@ -42,6 +50,16 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     const stack = args.stack;
+    let policyConfig;
+    try {
+        policyConfig = readPolicyConfig(policyConfigPath(stack, args["policy-config"]));
+    } catch (e) {
+        if (e instanceof PolicyConfigError) {
+            console.error(`config error: ${e.message}`);
+            return 2;
+        }
+        throw e;
+    }
     let result;
     let env;
     let target;
@@ -75,8 +93,19 @@ async function main(argv: string[]): Promise<number> {
             throw e;
         }
     }
+    let violations;
+    try {
+        violations = await checkGraph(result.records, rendered, policyConfig);
+    } catch (e) {
+        if (e instanceof PolicyConfigError) {
+            console.error(`config error: policy config: ${e.message}`);
+            return 2;
+        }
+        throw e;
+    }
     const files = new Map<string, string>();
     files.set("plan.json", JSON.stringify(planOf(stack, result.records), null, 2) + "\n");
+    files.set("policy.json", policyReport(violations));
     files.set("summary.md", summaryMarkdown(stack, env, result.records,
         [criticalPathMarkdown(result.records), ...(rendered.length ? [manifestsMarkdown(rendered)] : [])]));
     let written = clusterFiles(files, result.records);
@@ -90,19 +119,29 @@ async function main(argv: string[]): Promise<number> {
         files.set(path.posix.join(m.cluster, "manifests", m.file), m.manifest);
         written++;
     }
+    // The NetworkPolicies the program creates (render/networkPolicies.ts), beside the releases' manifests.
+    for (const c of env.clusters) {
+        files.set(path.posix.join(c.name, "manifests", "network-policies.yaml"),
+            renderNetworkPolicies({ tier: env.tier, cloud: c.cloud }).map(p => stringify(p, { lineWidth: 0 })).join("---\n"));
+        written++;
+    }
     writeOutDir(target, stack, files);
     const outDir = target.dir;
     const tree = renderTree(stack, result.records);
     console.log(args.quiet ? tree.split("\n")[0] : tree);
     if (rendered.length) console.log(`rendered ${rendered.length} releases: ${templateStats.helmRuns} by Helm, ${templateStats.cacheHits} from the cache (.cache/helm-template)`);
-    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md and ${written} files under <cluster>/`);
-    return 0;
+    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md, policy.json and ${written} files under <cluster>/`);
+    const mandatory = violations.filter(v => v.enforcementLevel === "mandatory").length;
+    console.log(`policy: ${violations.length} violation(s), ${mandatory} mandatory`);
+    for (const line of formatViolations(violations)) console.log(line);
+    return mandatory > 0 ? 3 : 0;
 }
 
 /**
  * out/<stack>/<cluster>/helm/<release>.yaml for every release, plus the generated configs as the
  * programs themselves read them: collector.yaml (the gateway's Collector config; collector-lb.yaml
- * for the prod load-balancing tier) and alloy.alloy.
+ * for the prod load-balancing tier) and alloy.alloy; alertmanager.yaml with its templates,
+ * prometheus-rules.yaml and dashboards/*.json (tools/lib/alerting-files.ts).
  */
 function clusterFiles(files: Map<string, string>, records: Parameters<typeof helmReleaseFiles>[0]): number {
     let count = 0;
@@ -118,6 +157,7 @@ function clusterFiles(files: Map<string, string>, records: Parameters<typeof hel
         if (f.release === RELEASES.collectorLoadBalancer) write(path.posix.join(dir, "collector-lb.yaml"), stringify(values.alternateConfig, { lineWidth: 0 }));
         if (f.release === RELEASES.alloy) write(path.posix.join(dir, "alloy.alloy"), String(values.alloy?.configMap?.content));
     }
+    for (const f of alertingFiles(records)) write(path.posix.join(f.cluster, f.file), f.text);
     return count;
 }
 

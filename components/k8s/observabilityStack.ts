@@ -9,6 +9,7 @@
  *   kube-prometheus-stack ← CRDs, nodes, volume provisioning, its two Secrets
  *   Loki, Tempo       ← CRDs (ServiceMonitors), nodes, volume provisioning, their cloud identity
  *   Alloy, collectors ← CRDs (ServiceMonitors), nodes
+ *   NetworkPolicies   ← the namespaces (default-deny plus the wiring table's allows)
  * No release waits for another release: each client (Alloy, the collectors, Grafana) retries until
  * its backend answers.
  */
@@ -19,7 +20,9 @@ import { ALLOY_POD_SECURITY_LEVEL } from "../render/alloy";
 import { NamespaceKey, NAMESPACES } from "../render/topology";
 import type { ChartKey, ChartSource } from "../versions";
 import { Logs } from "./logs";
-import { Metrics } from "./metrics";
+import { NetworkPolicies } from "./networkPolicies";
+import { Metrics, type ReceiverSecrets } from "./metrics";
+import type { AlertingInput } from "../render/alerting";
 import { PrometheusCrds } from "./prometheusCrds";
 import { RenderBase, renderInputFor } from "./renderInput";
 import { Traces } from "./traces";
@@ -40,7 +43,8 @@ export interface ObservabilityStackArgs {
     readonly base: RenderBase;
     readonly platform: ClusterPlatformOutputs;
     readonly charts: Readonly<Record<ChartKey, ChartSource>>;
-    readonly receivers: { readonly slackWebhookUrl: pulumi.Input<string>; readonly pagerdutyRoutingKey?: pulumi.Input<string> };
+    readonly receivers: ReceiverSecrets;
+    readonly alerting: AlertingInput;
 }
 
 export class ObservabilityStack extends pulumi.ComponentResource {
@@ -77,6 +81,11 @@ function createStack(parent: pulumi.Resource, name: string, args: ObservabilityS
     }
     const ns = (key: NamespaceKey) => namespaces[key].metadata.name;
 
+    new NetworkPolicies(`${name}-network-policies`, {
+        facts: { tier: base.tier, cloud: base.cluster.cloud },
+        dependsOn: Object.values(namespaces),
+    }, o);
+
     const crds = new PrometheusCrds(`${name}-prometheus-crds`, { chart: charts.prometheusOperatorCrds, namespace: ns("monitoring") }, o);
     const nodes = [platform.nodes];
     const volumes = [platform.nodes, ...platform.volumesReady];
@@ -87,8 +96,10 @@ function createStack(parent: pulumi.Resource, name: string, args: ObservabilityS
         chart: charts.kubePrometheusStack,
         namespace: ns("monitoring"),
         receivers: args.receivers,
+        alerting: args.alerting,
         // node-exporter's namespace appears in the values only as a constant, so name the dependency.
         dependsOn: [crds, ...volumes, namespaces.nodeExporter],
+        rulesDependOn: [crds],
     }, o);
 
     new Logs(`${name}-logs`, {

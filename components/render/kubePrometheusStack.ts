@@ -10,6 +10,7 @@ import { EXEMPLARS_MAX_SIZE, prometheusDisk, resourceValues, SIZING, type Worklo
 import { CHARTS, type ChartSource } from "../versions";
 import { DATASOURCE_UIDS, NAMESPACES, RELEASES, endpoints } from "./topology";
 import type { RenderInput, Tier } from "./types";
+import type { AlertmanagerRender } from "./alertmanager";
 
 // ---- CRDs release ----
 
@@ -38,14 +39,16 @@ export function renderPrometheusCrdsValues(): Record<string, unknown> {
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password", user: "admin" } as const;
 
 /**
- * Alertmanager receiver credentials (from the stack's `slackWebhookUrl` / `pagerdutyRoutingKey`
- * secrets). The component creates it in the monitoring namespace; the PagerDuty key only when
- * PagerDuty is enabled.
+ * Alertmanager receiver credentials (the stack's `slackWebhookUrl`, `pagerdutyRoutingKey` or the
+ * managed integration's key, `smtpPassword`, `heartbeatUrl` secrets). The component creates it in
+ * the monitoring namespace, each key only when the environment uses it.
  */
 export const ALERTMANAGER_SECRET = {
     name: "alertmanager-receivers",
     slackWebhookUrlKey: "slack-webhook-url",
     pagerdutyRoutingKeyKey: "pagerduty-routing-key",
+    smtpPasswordKey: "smtp-password",
+    heartbeatUrlKey: "heartbeat-url",
 } as const;
 
 /**
@@ -61,6 +64,8 @@ export const ALERTMANAGER_SECRET_DIR = `/etc/alertmanager/secrets/${ALERTMANAGER
 export const ALERTMANAGER_SECRET_FILES = {
     slackWebhookUrl: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET.slackWebhookUrlKey}`,
     pagerdutyRoutingKey: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET.pagerdutyRoutingKeyKey}`,
+    smtpPassword: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET.smtpPasswordKey}`,
+    heartbeatUrl: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET.heartbeatUrlKey}`,
 } as const;
 
 // ---- Prometheus settings ----
@@ -198,8 +203,26 @@ function additionalDataSources(tier: Tier): Record<string, unknown>[] {
     return [loki, tempo];
 }
 
-/** kube-prometheus-stack values for one cluster. */
-export function renderKubePrometheusStackValues(input: RenderInput): Record<string, unknown> {
+/**
+ * EKS and GKE run the control plane out of reach: the controller manager, scheduler and etcd cannot
+ * be scraped, and kube-proxy binds its metrics to 127.0.0.1 (EKS) or does not run (GKE Dataplane
+ * V2). Left enabled, their ServiceMonitors and default rules (KubeControllerManagerDown,
+ * KubeSchedulerDown, KubeProxyDown, etcd*) fire forever on a healthy cluster; disabling a component
+ * also drops its rules and dashboards.
+ */
+export const MANAGED_CONTROL_PLANE = {
+    kubeControllerManager: { enabled: false },
+    kubeScheduler: { enabled: false },
+    kubeEtcd: { enabled: false },
+    kubeProxy: { enabled: false },
+} as const;
+
+/**
+ * kube-prometheus-stack values for one cluster. `alerting` (render/alertmanager.ts) becomes
+ * `alertmanager.config` and `alertmanager.templateFiles`; without it the chart's default config
+ * (everything to its 'null' receiver) stays.
+ */
+export function renderKubePrometheusStackValues(input: RenderInput, alerting?: AlertmanagerRender): Record<string, unknown> {
     const { tier } = input;
     const size = SIZING[tier];
 
@@ -301,10 +324,12 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
         alertmanager: {
             podDisruptionBudget: { enabled: wantsPdb(tier, size.alertmanager.replicas) },
             alertmanagerSpec,
-            // `config` stays at the chart default (everything to the 'null' receiver) until alert routing is rendered.
+            // Every top-level key of the chart's default config is set, so Helm's merge keeps none of it.
+            ...(alerting ? { config: alerting.config, templateFiles: alerting.templates } : {}),
         },
         grafana,
         /** Out of `monitoring`, which then needs no more than the `baseline` Pod Security level. */
         "prometheus-node-exporter": { namespaceOverride: NAMESPACES.nodeExporter },
+        ...MANAGED_CONTROL_PLANE,
     };
 }

@@ -54,8 +54,13 @@ export function validConfig(): Record<string, any> {
         ],
         retention: { metrics: "15d", logs: "3d", traces: "24h" },
         sampling: { percentage: 50 },
-        alerting: { slack: { channels: { critical: "#a", warning: "#b" } }, pagerduty: { enabled: false } },
+        alerting: {
+            slack: { channels: { critical: "#a", warning: "#b" } },
+            pagerduty: { enabled: false },
+            links: { grafana: "https://grafana.test.example", runbooks: "https://runbooks.test.example" },
+        },
         slackWebhookUrl: "https://hooks.slack.com/services/TEST",
+        heartbeatUrl: "https://heartbeat.test.example/ping",
     };
 }
-export const VALID_SECRET_KEYS = ["slackWebhookUrl"];
+export const VALID_SECRET_KEYS = ["slackWebhookUrl", "heartbeatUrl"];

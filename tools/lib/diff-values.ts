@@ -110,7 +110,7 @@ export function formatPropertyPath(segments: readonly (string | number)[]): stri
     let s = "";
     for (const seg of segments) {
         if (typeof seg === "number") s += `[${seg}]`;
-        else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) s += s === "" ? seg : `.${seg}`;
+        else if (/^[A-Za-z_$][\w$]*$/.test(seg)) s += s === "" ? seg : `.${seg}`;
         else s += `[${JSON.stringify(seg)}]`;
     }
     return s;
@@ -187,4 +187,20 @@ export function parseUrn(urn: string): { stack: string; project: string; types: 
     const stack = parts[0]?.replace(/^urn:pulumi:/, "") ?? "";
     const types = (parts[2] ?? "").split("$");
     return { stack, project: parts[1] ?? "", types, type: types[types.length - 1] ?? "", name: parts.slice(3).join("::") };
+}
+
+/** Cluster name for resources that belong to no cluster (providers, stack-wide resources). */
+export const STACK_WIDE = "(stack-wide)";
+
+/**
+ * The cluster of a resource: the longest cluster name that one of `names` (the resource's own name
+ * and its ancestors') equals or starts with followed by `-`; children are named from their
+ * component, which is named from the cluster. STACK_WIDE when none matches.
+ */
+export function clusterForNames(names: readonly string[], clusters: Iterable<string>): string {
+    let best = "";
+    for (const c of clusters) {
+        if (c.length > best.length && names.some(n => n === c || n.startsWith(`${c}-`))) best = c;
+    }
+    return best || STACK_WIDE;
 }

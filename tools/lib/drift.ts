@@ -20,7 +20,7 @@
  * cloud. Secrets are masked. Components, providers and the stack resource never drift.
  */
 import type { EngineEvent, PolicyEvent, StepEventMetadata, StepEventStateMetadata } from "@pulumi/pulumi/automation";
-import { formatPropertyPath, getPath, inlineValue, isSecretPath, leafChanges, MASK, maskSecrets, parsePropertyPath, parseUrn } from "./diff-values";
+import { clusterForNames, formatPropertyPath, STACK_WIDE, getPath, inlineValue, isSecretPath, leafChanges, MASK, maskSecrets, parsePropertyPath, parseUrn } from "./diff-values";
 
 export const EXIT_NO_DRIFT = 0;
 export const EXIT_DRIFT = 7;
@@ -81,8 +81,7 @@ export interface DriftReport {
     readonly exitCode: number;
 }
 
-/** Cluster name for resources that belong to no cluster (providers, stack-wide resources). */
-export const STACK_WIDE = "(stack-wide)";
+export { STACK_WIDE };
 
 interface PropDiff {
     readonly kind: string;
@@ -94,6 +93,7 @@ interface Step {
     readonly op: string;
     readonly urn: string;
     readonly type: string;
+    readonly provider?: string;
     readonly old?: StateLike;
     readonly new?: StateLike;
     readonly diffs?: string[];
@@ -104,6 +104,8 @@ interface Step {
 interface StateLike {
     readonly type?: string;
     readonly custom?: boolean;
+    readonly id?: string;
+    readonly provider?: string;
     readonly parent?: string;
     readonly inputs?: Record<string, unknown>;
     readonly outputs?: Record<string, unknown>;
@@ -184,7 +186,7 @@ export interface PreviewDigest {
 }
 
 function fromState(s: StepEventStateMetadata | undefined): StateLike | undefined {
-    return s ? { type: s.type, custom: s.custom, parent: s.parent, inputs: s.inputs, outputs: s.outputs } : undefined;
+    return s ? { type: s.type, custom: s.custom, id: s.id, provider: s.provider, parent: s.parent, inputs: s.inputs, outputs: s.outputs } : undefined;
 }
 
 function detailed(d: StepEventMetadata["detailedDiff"]): Record<string, PropDiff> | undefined {
@@ -195,7 +197,7 @@ function detailed(d: StepEventMetadata["detailedDiff"]): Record<string, PropDiff
 }
 
 function stepOf(phase: Step["phase"], m: StepEventMetadata): Step {
-    return { phase, op: m.op, urn: m.urn, type: m.type, old: fromState(m.old), new: fromState(m.new), diffs: m.diffs, keys: m.keys, detailedDiff: detailed(m.detailedDiff) };
+    return { phase, op: m.op, urn: m.urn, type: m.type, provider: m.provider, old: fromState(m.old), new: fromState(m.new), diffs: m.diffs, keys: m.keys, detailedDiff: detailed(m.detailedDiff) };
 }
 
 function notePolicy(c: Collected, p: PolicyEvent): void {
@@ -254,15 +256,22 @@ function collectDigest(d: PreviewDigest): Collected {
         seen.add(s.urn);
         const phase = s.op === "refresh" || (refreshRun && first && (s.op === "update" || s.op === "delete")) ? "refresh" : "program";
         const dd: Record<string, PropDiff> | undefined = s.detailedDiff ? Object.fromEntries(Object.entries(s.detailedDiff).map(([k, v]) => [k, { kind: v.kind, inputDiff: v.inputDiff }])) : undefined;
-        c.steps.push({ phase, op: s.op, urn: s.urn, type: s.newState?.type ?? s.oldState?.type ?? parseUrn(s.urn).type, old: s.oldState, new: s.newState, diffs: s.diffReasons, keys: s.replaceReasons, detailedDiff: dd });
+        c.steps.push({ phase, op: s.op, urn: s.urn, provider: (s as { provider?: string }).provider, type: s.newState?.type ?? s.oldState?.type ?? parseUrn(s.urn).type, old: s.oldState, new: s.newState, diffs: s.diffReasons, keys: s.replaceReasons, detailedDiff: dd });
     }
     for (const diag of d.diagnostics ?? []) if (diag.severity === "error") noteError(c, diag.urn, diag.message ?? "");
     return c;
 }
 
-function neverDrifts(type: string, ...states: (StateLike | undefined)[]): boolean {
-    if (type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:")) return true;
-    return states.some(s => s?.custom === false);
+/**
+ * The stack, providers and components never drift. The engine omits `custom` when it is false
+ * (omitempty), so a state without `custom`, id and provider, in a step without a provider, is a component.
+ */
+function neverDrifts(step: Step): boolean {
+    if (step.type === "pulumi:pulumi:Stack" || step.type.startsWith("pulumi:providers:")) return true;
+    const states = [step.old, step.new].filter((s): s is StateLike => !!s);
+    if (states.some(s => s.custom === false)) return true;
+    if (states.some(s => s.custom === true)) return false;
+    return !step.provider && states.every(s => !s.id && !s.provider);
 }
 
 /** The property paths a step names: detailed diff first, then the top-level keys, then a comparison. */
@@ -327,7 +336,7 @@ export function analyze(input: ReturnType<typeof parseEventText>, opts: AnalyzeO
     };
 
     for (const step of c.steps) {
-        if (neverDrifts(step.type, step.old, step.new)) continue;
+        if (neverDrifts(step)) continue;
         checked.add(step.urn);
         if (step.phase === "refresh") {
             if (step.op === "delete" || ((step.op === "refresh" || step.op === "update") && !step.new)) {
@@ -335,8 +344,10 @@ export function analyze(input: ReturnType<typeof parseEventText>, opts: AnalyzeO
                 continue;
             }
             if (step.op !== "update" && step.op !== "refresh") continue;
-            const paths = changedPaths(step, step.old?.outputs, step.new?.outputs);
-            if (paths.length === 0) continue;
+            let paths = changedPaths(step, step.old?.outputs, step.new?.outputs);
+            // A refresh result `update` is drift even when only the inputs moved (or nothing comparable did).
+            if (paths.length === 0 && step.op === "update") paths = changedPaths(step, step.old?.inputs, step.new?.inputs).map(p => ({ ...p, inputDiff: true }));
+            if (paths.length === 0 && step.op !== "update") continue;
             addProps(
                 entry(step, "modified"),
                 paths.map(p => ({
@@ -415,18 +426,8 @@ function ancestors(urn: string, parents: Map<string, string>): string[] {
     return out;
 }
 
-/**
- * The cluster a resource belongs to: the longest cluster name that its own name or the name of one
- * of its ancestors equals or starts with (followed by `-`); children are named from their component,
- * which is named from the cluster.
- */
 function clusterOf(urn: string, parents: Map<string, string>, clusters: Set<string>): string {
-    const names = [urn, ...ancestors(urn, parents)].map(u => parseUrn(u).name);
-    let best = "";
-    for (const c of clusters) {
-        if (c.length > best.length && names.some(n => n === c || n.startsWith(`${c}-`))) best = c;
-    }
-    return best || STACK_WIDE;
+    return clusterForNames([urn, ...ancestors(urn, parents)].map(u => parseUrn(u).name), clusters);
 }
 
 /** The component that owns the resource: its parent (from the events), or the parent type in the URN. */

@@ -145,6 +145,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>, regi
             const keyName = inputs.name ?? `${name}-${hash(name, 7)}`;
             return { id: `${inputs.keyRing}/cryptoKeys/${keyName}`, state: { ...s, name: keyName } };
         }
+        case "pagerduty:index/serviceIntegration:ServiceIntegration":
+            return { id, state: { ...s, integrationKey: `MOCKINTEGRATIONKEY${hash(name, 14).toUpperCase()}` } };
         case "random:index/randomPassword:RandomPassword":
             return { id, state: { ...s, result: `mock-password-${hash(name, 16)}` } };
         default:
@@ -204,6 +206,8 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
                 }
                 case "gcp:organizations/getProject:getProject":
                     return { projectId: args.inputs.projectId, number: MOCK_PROJECT_NUMBER, name: args.inputs.projectId, id: `projects/${args.inputs.projectId}` };
+                case "pagerduty:index/getEscalationPolicy:getEscalationPolicy":
+                    return { id: `P${hash(String(args.inputs.name), 6).toUpperCase()}`, name: args.inputs.name };
                 case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
                     return { emailAddress: `service-100000000000@gs-project-accounts.iam.gserviceaccount.com`, project: args.inputs.project };
                 default:
