@@ -37,12 +37,6 @@ export const CHARTS = {
     tempoDistributed: { chart: "tempo-distributed", repo: GRAFANA_COMMUNITY, version: "2.26.2", appVersion: "2.10.7" },
     openTelemetryCollector: { chart: "opentelemetry-collector", repo: OPEN_TELEMETRY, version: "0.170.0", appVersion: "0.158.0" },
     alloy: { chart: "alloy", repo: GRAFANA, version: "1.11.1", appVersion: "v1.18.1" },
-    /**
-     * EKS only: scales the managed node group between nodePool.min and max (IRSA, ASG auto-discovery).
-     * Its minor follows Kubernetes (app 1.35.0 for clusters on 1.35). Source to package:
-     * kubernetes/autoscaler `cluster-autoscaler/charts/cluster-autoscaler` @ tag `cluster-autoscaler-chart-9.59.0`.
-     */
-    clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.59.0", appVersion: "1.35.0" },
 } as const satisfies Record<string, ChartSource>;
 
 export type ChartKey = keyof typeof CHARTS;
@@ -71,6 +65,19 @@ export const TOOLS = {
         sha256: "210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9",
     },
 } as const;
+
+/**
+ * Container images the program deploys from its own manifests (not from a chart). Image pins: an
+ * exact tag, never `latest` or a range.
+ */
+export const IMAGES = {
+    /**
+     * EKS only: the Cluster Autoscaler (components/render/clusterAutoscaler.ts), which scales the
+     * managed node group between nodePool.min and max. Its minor follows Kubernetes: 1.35.x for
+     * clusters on 1.35 (stacks/preflight.ts warns when an EKS cluster's minor differs).
+     */
+    clusterAutoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.35.0" },
+} as const satisfies Record<string, { readonly repository: string; readonly tag: string }>;
 
 /**
  * Charts that must never be deployed: end-of-life or deprecated upstream.

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { getCallerIdentity } from "@pulumi/aws/getCallerIdentity";
 import { getEngineVersions } from "@pulumi/gcp/container";
 import { quotaWarnings } from "../components/quotas";
-import { resolveChart, supportStatus } from "../components/versions";
+import { IMAGES, supportStatus } from "../components/versions";
 import { ConfigError, PROJECT } from "./config";
 import type { Environment } from "./schema";
 
@@ -56,9 +56,9 @@ export function environmentWarnings(env: Environment, today: Date): string[] {
         if (status.state === "ending") {
             out.push(`${PROJECT}:clusters[${i}].kubernetesVersion: ${c.kubernetesVersion} leaves ${c.cloud === "aws" ? "EKS" : "GKE"} standard support on ${status.ends} (in ${status.daysLeft} days); plan the upgrade`);
         }
-        const autoscaler = minorOf(resolveChart("clusterAutoscaler", env.charts).appVersion);
+        const autoscaler = minorOf(IMAGES.clusterAutoscaler.tag.replace(/^v/, ""));
         if (c.cloud === "aws" && autoscaler !== c.kubernetesVersion) {
-            out.push(`${PROJECT}:clusters[${i}].kubernetesVersion: ${c.kubernetesVersion}, but the Cluster Autoscaler is ${autoscaler}; its minor must match the cluster's (bump CHARTS.clusterAutoscaler in components/versions.ts)`);
+            out.push(`${PROJECT}:clusters[${i}].kubernetesVersion: ${c.kubernetesVersion}, but the Cluster Autoscaler is ${autoscaler}; its minor must match the cluster's (bump IMAGES.clusterAutoscaler in components/versions.ts)`);
         }
         if (c.authorizedNetworks === undefined && !c.privateEndpoint) {
             out.push(`${PROJECT}:clusters[${i}].authorizedNetworks: not set; the control plane of ${c.name} accepts connections from any address (allowed in dev only)`);

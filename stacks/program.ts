@@ -62,12 +62,11 @@ export async function deployEnvironment(loaded: LoadedEnvironment) {
     const providers = new CloudProviders(stack);
     for (const warning of environmentWarnings(env, supportClock.now())) pulumi.log.warn(warning);
     const { accountIds } = await preflight(env, i => providers.for(env.clusters[i]!));
-    const autoscalerChart = resolveChart("clusterAutoscaler", env.charts);
     const platforms: ClusterPlatformOutputs[] = env.clusters.map((cluster, i) => {
         const opts = { providers: [providers.for(cluster)] };
         const tags = commonTags(stack, cluster.name);
         return cluster.cloud === "aws"
-            ? new AwsClusterPlatform(cluster.name, { cluster, tier: env.tier, accountId: accountIds.get(i)!, retention, autoscalerChart, tags }, opts)
+            ? new AwsClusterPlatform(cluster.name, { cluster, tier: env.tier, accountId: accountIds.get(i)!, retention, tags }, opts)
             : new GcpClusterPlatform(cluster.name, { cluster, tier: env.tier, retention, labels: tags }, opts);
     });
     const charts = Object.fromEntries(CHART_KEYS.map(k => [k, resolveChart(k, env.charts)])) as Record<ChartKey, ChartSource>;

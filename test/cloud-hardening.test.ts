@@ -305,7 +305,7 @@ describe("cloud layer: versions that stay supported", () => {
         try {
             const env = parseEnvironment({ values: config, secretKeys: new Set(VALID_SECRET_KEYS) });
             assert.deepStrictEqual(environmentWarnings(env, supportClock.now()).filter(w => w.includes("Autoscaler")), [
-                "observability:clusters[1].kubernetesVersion: 1.34, but the Cluster Autoscaler is 1.35; its minor must match the cluster's (bump CHARTS.clusterAutoscaler in components/versions.ts)"]);
+                "observability:clusters[1].kubernetesVersion: 1.34, but the Cluster Autoscaler is 1.35; its minor must match the cluster's (bump IMAGES.clusterAutoscaler in components/versions.ts)"]);
         } finally {
             supportClock.now = now;
         }
@@ -378,13 +378,43 @@ describe("cloud layer: clusters that scale", () => {
         assert.deepStrictEqual(policy.Statement[1], { Sid: "ScaleOwnNodeGroups", Effect: "Allow", Resource: "*",
             Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
             Condition: { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/prod-eks": "owned" } } });
-        const release = one(records, "kubernetes:helm.sh/v3:Release", "prod-eks-autoscaler");
-        const values = release.inputs.values as any;
-        assert.deepStrictEqual([release.inputs.chart, release.inputs.version, release.inputs.namespace], ["./charts/cluster-autoscaler-9.59.0.tgz", "9.59.0", "kube-system"]);
-        assert.deepStrictEqual([values.cloudProvider, values.awsRegion, values.autoDiscovery, values.rbac.serviceAccount.name, values.extraArgs["enforce-node-group-min-size"]],
-            ["aws", "eu-west-1", { clusterName: "prod-eks" }, "cluster-autoscaler", true]);
-        assert.strictEqual(values.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/prod-eks-autoscaler");
-        assert.ok(release.provider.includes("pulumi:providers:kubernetes::prod-eks-k8s"));
+        // Our own manifests (no Helm release): one resource per object, under obs:k8s:ClusterAutoscaler, on the cluster's provider.
+        assert.deepStrictEqual(records.filter(r => r.type.startsWith("kubernetes:helm.sh/") && r.name.includes("autoscaler")), []);
+        const component = one(records, "obs:k8s:ClusterAutoscaler", "prod-eks-autoscaler");
+        const children = records.filter(r => r.parent === component.urn);
+        assert.deepStrictEqual(children.map(r => [r.type, r.name]).sort((a, b) => a[1].localeCompare(b[1])), [
+            ["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "prod-eks-autoscaler-cluster-role"],
+            ["kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prod-eks-autoscaler-cluster-role-binding"],
+            ["kubernetes:apps/v1:Deployment", "prod-eks-autoscaler-deployment"],
+            ["kubernetes:policy/v1:PodDisruptionBudget", "prod-eks-autoscaler-pdb"],
+            ["kubernetes:rbac.authorization.k8s.io/v1:Role", "prod-eks-autoscaler-role"],
+            ["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "prod-eks-autoscaler-role-binding"],
+            ["kubernetes:core/v1:ServiceAccount", "prod-eks-autoscaler-service-account"],
+        ]);
+        for (const r of children) assert.ok(r.provider.includes("pulumi:providers:kubernetes::prod-eks-k8s"), r.name);
+        const sa = one(records, "kubernetes:core/v1:ServiceAccount", "prod-eks-autoscaler-service-account").inputs as any;
+        assert.deepStrictEqual([sa.metadata.name, sa.metadata.namespace, sa.metadata.annotations["eks.amazonaws.com/role-arn"]],
+            ["cluster-autoscaler", "kube-system", "arn:aws:iam::123456789012:role/prod-eks-autoscaler"]);
+        const deployment = one(records, "kubernetes:apps/v1:Deployment", "prod-eks-autoscaler-deployment");
+        const container = (deployment.inputs as any).spec.template.spec.containers[0];
+        assert.ok(container.command.includes("--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/prod-eks"));
+        assert.ok(container.command.includes("--enforce-node-group-min-size"));
+        assert.deepStrictEqual(container.env, [{ name: "AWS_REGION", value: "eu-west-1" }]);
+        // The Deployment starts once its RBAC and service account exist (and the role its service account
+        // names); the whole component waits for the node group, CoreDNS and the IRSA role (children
+        // register only once their parent has).
+        const urn = (type: string, name: string) => one(records, type, name).urn;
+        assert.deepStrictEqual([...deployment.dependencies].sort(), [
+            urn("aws:iam/role:Role", "prod-eks-autoscaler"),
+            urn("kubernetes:core/v1:ServiceAccount", "prod-eks-autoscaler-service-account"),
+            urn("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prod-eks-autoscaler-cluster-role-binding"),
+            urn("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "prod-eks-autoscaler-role-binding"),
+        ].sort());
+        // The component's dependsOn reaches the role's own resources: its policy is attached before the pod starts.
+        assert.deepStrictEqual([...component.dependencies].sort(), [
+            urn("aws:eks/addon:Addon", "prod-eks-coredns"), urn("aws:eks/nodeGroup:NodeGroup", "prod-eks-nodes"),
+            urn("aws:iam/role:Role", "prod-eks-autoscaler"), urn("aws:iam/rolePolicy:RolePolicy", "prod-eks-autoscaler-access"),
+        ].sort());
     });
 
     it("changing nodePool min and max on a running cluster is a plain update of the scaling bounds (desired size stays the autoscaler's)", async () => {

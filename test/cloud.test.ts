@@ -26,8 +26,13 @@ const EKS_PLATFORM_PROD = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,
     "aws:s3/bucketPolicy:BucketPolicy": 3, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
-    "kubernetes:helm.sh/v3:Release": 1, "kubernetes:storage.k8s.io/v1:StorageClass": 1,
-    "obs:aws:Bucket": 3, "obs:aws:EksCluster": 1, "obs:aws:KmsKey": 4, "obs:aws:Network": 1, "obs:aws:WorkloadRole": 4, "pulumi:providers:kubernetes": 1,
+    // The Cluster Autoscaler: one resource per object of its own manifests (no Helm release).
+    "kubernetes:apps/v1:Deployment": 1, "kubernetes:core/v1:ServiceAccount": 1, "kubernetes:policy/v1:PodDisruptionBudget": 1,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": 1, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 1,
+    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
+    "obs:aws:Bucket": 3, "obs:aws:EksCluster": 1, "obs:aws:KmsKey": 4, "obs:aws:Network": 1, "obs:aws:WorkloadRole": 4,
+    "obs:k8s:ClusterAutoscaler": 1, "pulumi:providers:kubernetes": 1,
 };
 
 const ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";

@@ -126,7 +126,7 @@ const CASES: Case[] = [
     { title: "chart version that has no vendored package", mutate: c => { c.charts = { tempo: "2.3.0" }; },
         error: `observability:charts.tempo: got "2.3.0"; expected a vendored version of tempo ("2.2.4"; add one with npm run charts:pull -- tempo <version>)` },
     { title: "end-of-life chart", mutate: c => { c.charts = { promtail: "6.17.1" }; },
-        error: "observability:charts.promtail: unknown key; allowed keys are prometheusOperatorCrds, kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy, clusterAutoscaler" },
+        error: "observability:charts.promtail: unknown key; allowed keys are prometheusOperatorCrds, kubePrometheusStack, loki, tempo, tempoDistributed, openTelemetryCollector, alloy" },
     { title: "bad admin ARN", mutate: c => { c.clusters[1].admins = ["admin"]; },
         error: `observability:clusters[1].admins[0]: got "admin"; expected an IAM role or user ARN like "arn:aws:iam::123456789012:role/platform-admin"` },
     { title: "existing VPC with one subnet", mutate: c => { c.clusters[1].network = { privateSubnetIds: ["subnet-0abc12345def67890"] }; },

@@ -17,7 +17,7 @@ import { criticalPathMarkdown, helmReleaseFiles, planOf, renderTree, summaryMark
 import { RELEASES } from "../components/render/topology";
 import { availableStacks, readStackFile, StackFileError } from "./lib/stack-file";
 import { OutDirError, resolveOutDir, writeOutDir } from "./lib/out-dir";
-import { manifestsMarkdown, ReleaseRenderError, renderReleases, RenderedRelease } from "./lib/manifests";
+import { manifestsMarkdown, ownManifests, ReleaseRenderError, renderReleases, RenderedRelease } from "./lib/manifests";
 import { HelmUnavailable, templateStats } from "./lib/helm";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
@@ -111,6 +111,12 @@ async function main(argv: string[]): Promise<number> {
     let written = clusterFiles(files, result.records);
     for (const r of rendered) {
         files.set(path.posix.join(r.cluster, "manifests", `${r.release}.yaml`), r.manifest);
+        written++;
+    }
+    // Objects the program deploys from its own manifests (no chart): beside the rendered releases, so
+    // the manifest checks and the policy pack see them too. Written even with --no-manifests (no Helm needed).
+    for (const m of ownManifests(result.records)) {
+        files.set(path.posix.join(m.cluster, "manifests", m.file), m.manifest);
         written++;
     }
     // The NetworkPolicies the program creates (render/networkPolicies.ts), beside the releases' manifests.

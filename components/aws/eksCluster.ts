@@ -14,14 +14,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccessEntry, AccessPolicyAssociation, Addon, Cluster, getAddonVersionOutput, NodeGroup } from "@pulumi/aws/eks";
 import { LogGroup } from "@pulumi/aws/cloudwatch";
 import { OpenIdConnectProvider, Role, RolePolicyAttachment } from "@pulumi/aws/iam";
-import { Release } from "@pulumi/kubernetes/helm/v3";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { StorageClass } from "@pulumi/kubernetes/storage/v1";
-import { chartPackagePath } from "../charts";
-import { HELM_DEFAULTS } from "../k8s/helmRelease";
+import { ClusterAutoscaler } from "../k8s/clusterAutoscaler";
 import { eksKubeconfig } from "../kubeconfig";
-import { clusterAutoscalerValues, CLUSTER_AUTOSCALER } from "../render/clusterAutoscaler";
-import type { ChartSource } from "../versions";
+import { CLUSTER_AUTOSCALER } from "../render/clusterAutoscaler";
 import { clusterAutoscalerPolicy, ebsCsiKmsPolicy, serviceTrustPolicy } from "./policies";
 import { KmsKey } from "./kmsKey";
 import { WorkloadRole } from "./workloadRole";
@@ -73,8 +70,6 @@ export interface EksClusterArgs {
     readonly logsKeyArn: pulumi.Input<string>;
     readonly logRetentionDays: number;
     readonly kmsDeletionWindowDays: number;
-    /** The Cluster Autoscaler chart. */
-    readonly autoscalerChart: ChartSource;
     /** Protect the cluster and turn on EKS deletion protection; retain volumes (prod). */
     readonly protect: boolean;
     readonly tags: Readonly<Record<string, string>>;
@@ -235,14 +230,8 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
         oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: CLUSTER_AUTOSCALER.namespace, serviceAccount: CLUSTER_AUTOSCALER.serviceAccount,
         policy: clusterAutoscalerPolicy(name), tags,
     }, o);
-    new Release(`${name}-autoscaler`, {
-        name: CLUSTER_AUTOSCALER.release,
-        // From its vendored package (charts/), like every release.
-        chart: chartPackagePath(args.autoscalerChart), version: args.autoscalerChart.version,
-        namespace: CLUSTER_AUTOSCALER.namespace, createNamespace: false,
-        values: autoscalerRole.roleArn.apply(roleArn => clusterAutoscalerValues({ clusterName: name, region: args.region, roleArn })),
-        atomic: true, cleanupOnFail: true, maxHistory: HELM_DEFAULTS.maxHistory, timeout: HELM_DEFAULTS.timeoutSeconds,
-    }, { parent, provider, dependsOn: [nodeGroup, addons.coreDns, autoscalerRole] });
+    new ClusterAutoscaler(`${name}-autoscaler`, { clusterName: name, region: args.region, roleArn: autoscalerRole.roleArn },
+        { parent, providers: [provider], dependsOn: [nodeGroup, addons.coreDns, autoscalerRole] });
 
     return { cluster, oidc, issuer, nodeGroup, provider, storageReady: [addons.ebsCsi, storageClass] };
 }

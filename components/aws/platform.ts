@@ -9,7 +9,6 @@ import { BUCKET_KEYS, BucketKey, bucketExpiry } from "../retention";
 import { CLOUDWATCH_RETENTION_DAYS, KMS_DELETION_WINDOW_DAYS, NETWORK, WORKLOADS, WorkloadKey } from "../defaults";
 import { ClusterPlatformOutputs, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { AwsClusterConfig } from "../../stacks/schema";
-import type { ChartSource } from "../versions";
 import { KmsKeyUse, names } from "../naming";
 import { Bucket } from "./bucket";
 import { controlPlaneLogGroupName, EksCluster } from "./eksCluster";
@@ -30,7 +29,6 @@ export interface AwsClusterPlatformArgs {
     /** The AWS account the provider deploys to (checked against the caller before anything is registered). */
     readonly accountId: string;
     readonly retention: { readonly logsMs: number; readonly tracesMs: number };
-    readonly autoscalerChart: ChartSource;
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -93,7 +91,7 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
         subnetIds: network.privateSubnetIds, egress: network.egress, nodePool: cluster.nodePool,
         deployRole, admins: cluster.admins, authorizedNetworks: cluster.authorizedNetworks, privateEndpoint: cluster.privateEndpoint,
         ebsKeyArn: volumeKey.arn, logsKeyArn: logsKey.arn, logRetentionDays, kmsDeletionWindowDays: KMS_DELETION_WINDOW_DAYS[tier],
-        autoscalerChart: args.autoscalerChart, protect: prod, tags,
+        protect: prod, tags,
     }, o);
 
     const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(names.bucket(name, b), {

@@ -5,7 +5,8 @@
  * other release of the cluster (`--api-versions`), as the API server would report them after the
  * CRDs are installed. Releases of one phase render in parallel, bounded by the cores.
  */
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
+import { CLUSTER_AUTOSCALER } from "../../components/render/clusterAutoscaler";
 import { vendoredByPath } from "../../components/charts";
 import type { ResourceRecord } from "./mock-runtime";
 import { clusterOf } from "./report";
@@ -117,4 +118,39 @@ export function manifestsMarkdown(rendered: readonly RenderedRelease[]): string 
         out.push(`| ${r.cluster} | ${r.release} | ${r.chart} ${r.version} | ${r.objects.length} | ${kindCounts(r).map(([k, n]) => `${k} ${n}`).join(", ")} |`);
     }
     return out.join("\n");
+}
+
+/**
+ * Components that deploy our own manifests (one Pulumi resource per Kubernetes object, no chart),
+ * and the file each writes to out/<stack>/<cluster>/manifests/.
+ */
+export const OWN_MANIFESTS: Readonly<Record<string, string>> = { "obs:k8s:ClusterAutoscaler": `${CLUSTER_AUTOSCALER.name}.yaml` };
+
+/** Install order of the kinds in an own-manifests file (the order Helm applies them in). */
+const KIND_ORDER = ["Namespace", "ServiceAccount", "Secret", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget"];
+
+export interface OwnManifest {
+    readonly cluster: string;
+    /** File name under out/<stack>/<cluster>/manifests/. */
+    readonly file: string;
+    readonly manifest: string;
+    readonly objects: readonly K8sObject[];
+}
+
+/**
+ * The Kubernetes objects of every OWN_MANIFESTS component of a graph, exactly as registered (each
+ * child resource's inputs), one multi-document manifest per component, objects in install order.
+ */
+export function ownManifests(records: readonly ResourceRecord[]): OwnManifest[] {
+    const byUrn = new Map(records.map(r => [r.urn, r]));
+    const rank = (kind: string) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
+    return records.filter(r => OWN_MANIFESTS[r.type] !== undefined).map(component => {
+        const cluster = clusterOf(component, byUrn);
+        if (!cluster) throw new Error(`${component.name}: ${component.type} outside a cluster`);
+        const objects = records.filter(r => r.parent === component.urn && r.custom && r.type.startsWith("kubernetes:"))
+            .map(r => r.inputs as unknown as K8sObject)
+            .sort((a, b) => rank(a.kind) - rank(b.kind) || a.metadata.name.localeCompare(b.metadata.name));
+        const manifest = objects.map(o => stringify(o, { lineWidth: 0 })).join("---\n");
+        return { cluster, file: OWN_MANIFESTS[component.type], manifest, objects };
+    }).sort((a, b) => a.cluster.localeCompare(b.cluster) || a.file.localeCompare(b.file));
 }
