@@ -213,12 +213,13 @@ describe("renderLokiValues", () => {
                 assert.deepStrictEqual(values.resultsCache, { enabled: true, allocatedMemory: prod ? 1024 : 128 });
             });
 
-            it("runs the gateway, a one-pod canary, no helm test, and its ServiceMonitor", () => {
+            it("runs the gateway, a one-pod canary and its ServiceMonitor", () => {
                 assert.strictEqual(at(values, "gateway.replicas"), sizing.loki.replicas);
                 assert.strictEqual(at(values, "gateway.verboseLogging"), false);
                 assert.deepStrictEqual(at(values, "gateway.resources"), LOKI_LIGHT_RESOURCES);
                 assert.deepStrictEqual(values.lokiCanary, { enabled: true, kind: "Deployment", replicas: 1, resources: LOKI_CANARY_RESOURCES });
-                assert.deepStrictEqual(values.test, { enabled: false });
+                // No `test` key: the chart has no test pod, so it would change nothing.
+                assert.strictEqual(values.test, undefined);
                 assert.deepStrictEqual(at(values, "monitoring.serviceMonitor"), {
                     enabled: true, labels: { release: "kps" }, interval: input.scrapeInterval,
                 });

@@ -268,11 +268,10 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
          * The canary stays on in both tiers as one small Deployment (chart default: a DaemonSet,
          * one pod per node). It writes a line a second through the gateway and reads it back,
          * so its metrics are an end-to-end probe of the write and read paths.
-         * The helm test is off in both tiers. Pulumi never runs `helm test`, and the test
-         * image tag floats (`latest`). validate.yaml only needs the canary when the test is on.
+         * `test.enabled` is left alone: chart 18.11.0 ships no test pod, and its only reader
+         * (validate.yaml) merely requires the canary when it is on, which it is.
          */
         lokiCanary: { enabled: true, kind: "Deployment", replicas: 1, resources: resourceValues(LOKI_CANARY_RESOURCES) },
-        test: { enabled: false },
 
         /** Deprecated bundled MinIO stays off (chart default false; the shipped examples turn it on). */
         minio: { enabled: false },
