@@ -144,3 +144,81 @@ export const SERVICE_GRAPH_STORE: Readonly<Record<Tier, { readonly ttl: string; 
     dev: { ttl: "10s", maxItems: 10_000 },
     prod: { ttl: "10s", maxItems: 100_000 },
 };
+
+// ---- Prometheus disk: the size follows the retention ----
+
+/**
+ * Expected active series per Prometheus replica, by tier: what the clusters this product is sized
+ * for expose (kube-state-metrics, node-exporter, cAdvisor, the stack's own components, span metrics
+ * from the collector's connectors) plus headroom for applications' own metrics. A cluster that exposes more
+ * needs a larger `SIZING.prometheus.retentionSize`.
+ */
+export const PROMETHEUS_EXPECTED_SERIES: Readonly<Record<Tier, number>> = { dev: 200_000, prod: 350_000 };
+
+/**
+ * Bytes on disk per stored sample, compressed. Prometheus's "Storage: operational aspects" gives
+ * 1–2 bytes per sample (`needed_disk_space = retention_time_seconds * ingested_samples_per_second *
+ * bytes_per_sample`); the upper end is taken so the estimate holds for high-churn series.
+ */
+export const PROMETHEUS_BYTES_PER_SAMPLE = 2;
+
+const GIB = 1024 ** 3;
+const gib = (s: string) => Number(/^(\d+)Gi/.exec(s)?.[1]);
+
+/**
+ * Prometheus's retentionSize and volume for a retention: the tier's size (SIZING), or more when the
+ * retention needs more at the expected series count and scrape interval, so the size cap never
+ * deletes data younger than the configured retention. The volume keeps the tier's ratio of ~10 %
+ * headroom over retentionSize (WAL, compaction).
+ */
+export function prometheusDisk(tier: Tier, retentionMs: number, scrapeIntervalMs: number): {
+    readonly neededGiB: number; readonly retentionSize: string; readonly storage: string;
+} {
+    const samples = PROMETHEUS_EXPECTED_SERIES[tier] * (retentionMs / scrapeIntervalMs);
+    const neededGiB = Math.ceil(samples * PROMETHEUS_BYTES_PER_SAMPLE / GIB);
+    const base = SIZING[tier].prometheus;
+    const sizeGiB = Math.max(gib(base.retentionSize), neededGiB);
+    if (sizeGiB === gib(base.retentionSize)) return { neededGiB, retentionSize: base.retentionSize, storage: base.storage! };
+    return { neededGiB, retentionSize: `${sizeGiB}GiB`, storage: `${Math.ceil(sizeGiB / 0.9)}Gi` };
+}
+
+// ---- Node capacity ----
+
+/**
+ * Requests of the DaemonSets every node runs besides Alloy: on EKS aws-node, kube-proxy and the
+ * EBS CSI node plugin; on GKE kube-proxy, gke-metadata-server, the PD CSI node plugin and the
+ * logging/metrics agents. A rounded upper bound of their requests on either cloud.
+ */
+export const SYSTEM_DAEMONSET_REQUESTS = { cpuMillis: 400, memoryMiB: 400 } as const;
+
+/**
+ * How many nodes a tier needs at least because workloads require separate nodes: the charts give
+ * prod's Loki components and Tempo ingesters required pod anti-affinity on the hostname (upstream
+ * default values), so each of their replicas needs its own node.
+ */
+export function nodesRequiredBySpread(tier: Tier): { readonly nodes: number; readonly why: string } {
+    if (tier === "dev") return { nodes: 1, why: "dev runs one replica of everything" };
+    const loki = SIZING.prod.loki.replicas;
+    const tempo = SIZING.prod.tempo.replicas;
+    return loki >= tempo
+        ? { nodes: loki, why: `prod runs ${loki} Loki ingesters with required pod anti-affinity (one per node)` }
+        : { nodes: tempo, why: `prod runs ${tempo} Tempo ingesters with required pod anti-affinity (one per node)` };
+}
+
+/** Every pod request of a tier, named, for the capacity check. */
+export function podRequests(tier: Tier): { readonly workload: string; readonly requests: Resources["requests"] }[] {
+    const s = SIZING[tier];
+    const out = [
+        { workload: "prometheus", requests: s.prometheus.resources.requests },
+        { workload: "alertmanager", requests: s.alertmanager.resources.requests },
+        { workload: "grafana", requests: s.grafana.resources.requests },
+        { workload: "prometheus-operator", requests: s.prometheusOperator.resources.requests },
+        { workload: "loki", requests: s.loki.resources.requests },
+        { workload: "tempo", requests: s.tempo.resources.requests },
+        { workload: "otel-gateway", requests: s.collector.resources.requests },
+        { workload: "loki gateway", requests: LOKI_LIGHT_RESOURCES.requests },
+    ];
+    if (s.collectorLoadBalancer.replicas > 0) out.push({ workload: "otel-lb", requests: s.collectorLoadBalancer.resources.requests });
+    if (tier === "prod") out.push({ workload: "tempo distributor", requests: TEMPO_PROD_COMPONENTS.routerResources.requests });
+    return out;
+}

@@ -74,3 +74,34 @@ export const FORBIDDEN_CHARTS: readonly string[] = ["promtail", "loki-distribute
 
 /** Kubernetes minor versions the cluster layer accepts (both EKS and GKE offer these in 2026). */
 export const KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35"] as const;
+
+/** Which tier deploys which chart: the others are not deployed there, so a pin for them means nothing. */
+export const CHARTS_BY_TIER: Readonly<Record<"dev" | "prod", readonly ChartKey[]>> = {
+    dev: ["prometheusOperatorCrds", "kubePrometheusStack", "loki", "tempo", "openTelemetryCollector", "alloy"],
+    prod: ["prometheusOperatorCrds", "kubePrometheusStack", "loki", "tempoDistributed", "openTelemetryCollector", "alloy"],
+};
+
+/**
+ * Charts that must move together, and the version pairs verified together: prometheus-operator-crds
+ * must carry the CRDs of the operator that kube-prometheus-stack runs (same operator appVersion).
+ * Add a row when a new pair is verified (release notes of both charts).
+ */
+export const CHART_PAIRS: readonly { readonly keys: readonly [ChartKey, ChartKey]; readonly versions: readonly (readonly [string, string])[]; readonly why: string }[] = [
+    {
+        keys: ["kubePrometheusStack", "prometheusOperatorCrds"],
+        versions: [[CHARTS.kubePrometheusStack.version, CHARTS.prometheusOperatorCrds.version]],
+        why: "the CRDs release must carry the operator version that kube-prometheus-stack runs",
+    },
+];
+
+/**
+ * Majors the values renderers cannot serve, with the reason. Any major other than the pinned
+ * default's is refused too: the renderers are checked against that major's values only
+ * (test/lib/chart-keys.ts).
+ */
+export const UNSUPPORTED_MAJORS: readonly { readonly key: ChartKey; readonly fromMajor: number; readonly why: string }[] = [
+    {
+        key: "tempoDistributed", fromMajor: 3,
+        why: "tempo-distributed 3.x (Tempo 3.0) removes ingesters and the compactor and needs Kafka on the write path, which this stack does not provide",
+    },
+];

@@ -55,7 +55,7 @@ export interface LoadedEnvironment {
 
 /**
  * The raw config of one stack: plain values and which keys are secret. `observability:` keys are
- * without their namespace; keys of any other namespace (except the engine's own `pulumi:`) keep it.
+ * without their namespace; keys of any other namespace, the engine's own `pulumi:` included, keep it.
  */
 export interface RawConfig {
     readonly values: Readonly<Record<string, unknown>>;
@@ -107,17 +107,38 @@ export function formatIssue(iss: z.core.$ZodIssue): string {
  */
 export const PROVIDER_NAMESPACES = ["aws", "gcp", "kubernetes", "random"];
 
+/** The engine's own namespace (`pulumi:disable-default-providers`, `pulumi:autonaming`, ...). */
+const ENGINE = "pulumi:";
+
 /** Provider config keys present in the stack, which the explicit providers ignore. */
 export function ignoredProviderKeys(raw: RawConfig): string[] {
-    return Object.keys(raw.values).filter(k => k.includes(":")).sort();
+    return Object.keys(raw.values).filter(k => k.includes(":") && !k.startsWith(ENGINE)).sort();
+}
+
+/**
+ * Engine settings that change what gets created. `pulumi:autonaming` changes the physical name of
+ * every auto-named resource (S3/GCS buckets, IAM roles, networks); the name checks before any
+ * registration (components/cloud-rules.ts) assume the default `<name>-<7 hex>`, so only the
+ * default mode is accepted. The other engine settings leave names and resources as they are.
+ */
+function checkEngineSettings(raw: RawConfig): void {
+    const autonaming = raw.values[`${ENGINE}autonaming`];
+    if (autonaming === undefined) return;
+    const isDefault = typeof autonaming === "object" && autonaming !== null && !Array.isArray(autonaming)
+        && Object.keys(autonaming).length === 1 && (autonaming as { mode?: unknown }).mode === "default";
+    if (!isDefault) {
+        throw new ConfigError(`${ENGINE}autonaming: got ${show(autonaming)}; expected no setting or {mode: default}: `
+            + "the cloud name checks (components/cloud-rules.ts) hold for Pulumi's default auto-names `<name>-<7 hex>` only, and other modes or patterns change every bucket and IAM role name");
+    }
 }
 
 /** Validates raw config. Throws one ConfigError for the first problem, in schema order. */
 export function parseEnvironment(raw: RawConfig): Environment {
-    const foreign = Object.keys(raw.values).find(k => k.includes(":") && !PROVIDER_NAMESPACES.includes(k.split(":")[0]!));
+    const foreign = Object.keys(raw.values).find(k => k.includes(":") && !k.startsWith(ENGINE) && !PROVIDER_NAMESPACES.includes(k.split(":")[0]!));
     if (foreign !== undefined) {
         throw new ConfigError(`${foreign}: unknown key; allowed namespaces are ${PROJECT}:, pulumi: and the providers' ${PROVIDER_NAMESPACES.map(n => `${n}:`).join(", ")}`);
     }
+    checkEngineSettings(raw);
     const secretKeys = new Set(SECRETS.map(s => s.key));
     const plain: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(raw.values)) if (!secretKeys.has(k) && !k.includes(":")) plain[k] = v;
@@ -164,7 +185,6 @@ export function readRawConfig(): RawConfig {
     const secretKeys = new Set<string>();
     const prefix = `${PROJECT}:`;
     for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
-        if (fullKey.startsWith("pulumi:")) continue; // engine settings, e.g. disable-default-providers
         const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : fullKey;
         values[key] = decode(text);
         if (isConfigSecret(fullKey)) secretKeys.add(key);

@@ -10,6 +10,7 @@ import {
 } from "../components/defaults";
 import { formatDuration, parseDuration } from "../components/duration";
 import { vendoredVersions } from "../components/charts";
+import { cloudIssues } from "./cloud-checks";
 
 // ---- leaf builders: each passes the same "allowed" text to the type check and every refinement ----
 
@@ -72,13 +73,13 @@ function nodePool(machineType: z.ZodString) {
     });
 }
 
-const AWS_ROLE_OR_USER_ARN = text(/^arn:aws(-[a-z]+)?:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/,
+const AWS_ROLE_OR_USER_ARN = text(/^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/,
     "an IAM role or user ARN like \"arn:aws:iam::123456789012:role/platform-admin\"");
 
 const AwsCluster = obj({
     name: CLUSTER_NAME,
     cloud: z.literal("aws"),
-    region: text(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region like \"eu-west-1\""),
+    region: text(/^[a-z]{2,4}(-[a-z]+)+-\d$/, "an AWS region like \"eu-west-1\""),
     kubernetesVersion: K8S_VERSION,
     nodePool: nodePool(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like \"m6i.xlarge\"")),
     /** Use an existing VPC (the one these subnets are in) instead of creating one. */
@@ -161,7 +162,10 @@ export const EnvironmentSchema = obj({
     /** Chart version overrides; defaults come from components/versions.ts. */
     charts: obj(Object.fromEntries(CHART_KEYS.map(k => [k, chartVersion(k).optional()])) as
         Record<keyof typeof CHARTS, z.ZodOptional<z.ZodString>>).default({}),
-}, "an environment");
+}, "an environment").superRefine((env, ctx) => {
+    // The clouds' own rules and what the stack runs (stacks/cloud-checks.ts), once the shape is valid.
+    for (const issue of cloudIssues(env)) ctx.addIssue({ code: "custom", ...issue });
+});
 
 export type Environment = z.output<typeof EnvironmentSchema>;
 export type ClusterConfig = Environment["clusters"][number];

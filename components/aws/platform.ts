@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Alias, Key } from "@pulumi/aws/kms";
-import { BUCKET_KEYS, BucketKey, bucketExpirationDays, bucketSuffix } from "../retention";
+import { BUCKET_KEYS, BucketKey, bucketExpirationDays } from "../retention";
+import { names } from "../naming";
 import { KMS_DELETION_WINDOW_DAYS, NETWORK, WORKLOADS, WorkloadKey } from "../defaults";
 import { ClusterPlatformOutputs, dataProtection, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { AwsClusterConfig } from "../../stacks/schema";
@@ -68,7 +69,7 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
         deletionWindowInDays: KMS_DELETION_WINDOW_DAYS[tier],
         tags,
     }, { parent, ...dataProtection(prod) });
-    new Alias(`${name}-data`, { name: `alias/${name}-observability`, targetKeyId: key.keyId }, o);
+    new Alias(`${name}-data`, { name: names.kmsAlias(name), targetKeyId: key.keyId }, o);
 
     const network = cluster.network
         ? { privateSubnetIds: cluster.network.privateSubnetIds, egress: [] }
@@ -82,7 +83,7 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
         admins: cluster.admins, kmsKeyArn: key.arn, protect: prod, tags,
     }, o);
 
-    const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(`${name}-${bucketSuffix(b)}`, {
+    const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(names.bucket(name, b), {
         kmsKeyArn: key.arn, expirationDays: bucketExpirationDays(b, args.retention), protect: prod, tags,
     }, o)])) as Record<BucketKey, Bucket>;
 
@@ -90,7 +91,7 @@ function createAwsPlatform(parent: pulumi.Resource, name: string, args: AwsClust
     for (const workload of Object.keys(WORKLOADS) as WorkloadKey[]) {
         const { namespace, serviceAccount } = WORKLOADS[workload];
         const access = WORKLOAD_ACCESS[workload];
-        const role = new WorkloadRole(`${name}-${workload}`, {
+        const role = new WorkloadRole(names.workloadRole(name, workload), {
             oidcProviderArn: eks.oidcProviderArn, oidcIssuerUrl: eks.oidcIssuerUrl, namespace, serviceAccount,
             policy: pulumi.all([pulumi.all(access.buckets.map(b => buckets[b].arn)), key.arn]).apply(([arns, keyArn]) =>
                 bucketAccessPolicy(arns, access.objectActions, keyArn)),

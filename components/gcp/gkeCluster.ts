@@ -10,6 +10,7 @@ import { Account } from "@pulumi/gcp/serviceaccount";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { NETWORK } from "../defaults";
 import { gkeKubeconfig } from "../kubeconfig";
+import { names, serviceAccountId } from "../naming";
 import { dataProtection } from "../platform";
 import { SECONDARY_RANGES } from "./network";
 
@@ -32,10 +33,8 @@ export interface GkeClusterArgs {
     readonly labels: Readonly<Record<string, string>>;
 }
 
-/** A GCP service-account id (6–30 chars) from a cluster name and a purpose. */
-export function serviceAccountId(cluster: string, purpose: string): string {
-    return `${cluster}-${purpose}`.slice(0, 30).replace(/-+$/, "");
-}
+/** A GCP service-account id (6–30 chars) from a cluster name and a purpose (components/naming.ts). */
+export { serviceAccountId };
 
 export class GkeCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
@@ -86,7 +85,7 @@ function createGkeCluster(parent: pulumi.Resource, name: string, args: GkeCluste
     }, o);
     new ProjectIAMMember(`${name}-nodes`, { project, role: NODE_ROLE, member: pulumi.interpolate`serviceAccount:${nodeSa.email}` }, o);
 
-    const nodePool = new NodePool(`${name}-nodes`, {
+    const nodePool = new NodePool(names.nodes(name), {
         project, location: region, cluster: cluster.name,
         initialNodeCount: 1,
         autoscaling: { totalMinNodeCount: args.nodePool.min, totalMaxNodeCount: args.nodePool.max, locationPolicy: "BALANCED" },

@@ -6,12 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CryptoKeyIAMMember } from "@pulumi/gcp/kms";
 import { getProjectServiceAccountOutput } from "@pulumi/gcp/storage";
-import { BUCKET_KEYS, BucketKey, bucketExpirationDays, bucketSuffix } from "../retention";
+import { BUCKET_KEYS, BucketKey, bucketExpirationDays } from "../retention";
+import { names, serviceAccountId } from "../naming";
 import { WORKLOADS, WorkloadKey } from "../defaults";
 import { ClusterPlatformOutputs, storageOutputs, WorkloadIdentityOutputs } from "../platform";
 import type { GcpClusterConfig } from "../../stacks/schema";
 import { Bucket } from "./bucket";
-import { GkeCluster, serviceAccountId } from "./gkeCluster";
+import { GkeCluster } from "./gkeCluster";
 import { Network } from "./network";
 import { WorkloadIdentity } from "./workloadIdentity";
 
@@ -62,7 +63,7 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
     const labels = toLabels(args.labels);
     const { project, region } = cluster;
 
-    const network = new Network(`${name}-net`, { project, region }, o);
+    const network = new Network(names.gcpNetwork(name), { project, region }, o);
     const gke = new GkeCluster(cluster.name, {
         project, region, kubernetesVersion: cluster.kubernetesVersion, releaseChannel: cluster.releaseChannel,
         networkId: network.networkId, subnetworkId: network.subnetworkId, egress: network.egress, nodePool: cluster.nodePool, protect: prod, labels,
@@ -76,7 +77,7 @@ function createGcpPlatform(parent: pulumi.Resource, name: string, args: GcpClust
         member: pulumi.interpolate`serviceAccount:${getProjectServiceAccountOutput({ project }, o).emailAddress}`,
     }, o).cryptoKeyId;
 
-    const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(`${name}-${bucketSuffix(b)}`, {
+    const buckets = Object.fromEntries(BUCKET_KEYS.map(b => [b, new Bucket(names.bucket(name, b), {
         project, location: region, expirationDays: bucketExpirationDays(b, args.retention), kmsKeyName, protect: prod, labels,
     }, o)])) as Record<BucketKey, Bucket>;
 

@@ -5,8 +5,8 @@
  * Key names are checked against the pinned chart's default values (shared/reference/charts/
  * kube-prometheus-stack, and grafana/ for the `grafana` subchart) by test/render-kps.test.ts.
  */
-import { formatDuration } from "../duration";
-import { EXEMPLARS_MAX_SIZE, resourceValues, SIZING, type WorkloadSizing } from "../sizing";
+import { formatDuration, parseDuration } from "../duration";
+import { EXEMPLARS_MAX_SIZE, prometheusDisk, resourceValues, SIZING, type WorkloadSizing } from "../sizing";
 import { CHARTS, type ChartSource } from "../versions";
 import { TRACE_METRICS } from "./collector";
 import { DATASOURCE_UIDS, NAMESPACES, RELEASES, endpoints } from "./topology";
@@ -228,14 +228,18 @@ export function renderKubePrometheusStackValues(input: RenderInput): Record<stri
     const { tier } = input;
     const size = SIZING[tier];
 
+    const disk = prometheusDisk(tier, input.retention.metricsMs, parseDuration(input.scrapeInterval)!);
     const prometheusSpec = {
         replicas: size.prometheus.replicas,
         resources: resourceValues(size.prometheus.resources),
-        /** Retention by age (config) and by size (SIZING, below the volume size so the disk never fills). */
+        /**
+         * Retention by age (config) and by size, below the volume size so the disk never fills. The
+         * size follows the retention (sizing.ts prometheusDisk), so the size cap never cuts it short.
+         */
         retention: formatDuration(input.retention.metricsMs),
-        retentionSize: size.prometheus.retentionSize,
+        retentionSize: disk.retentionSize,
         /** Default `{}` means emptyDir: metrics would not survive a pod restart. */
-        storageSpec: volumeClaimTemplate(storageOf(size.prometheus, "prometheus")),
+        storageSpec: volumeClaimTemplate(disk.storage),
         scrapeInterval: input.scrapeInterval,
         evaluationInterval: input.scrapeInterval,
         /** Exemplars (trace IDs on samples) are still behind a feature flag in Prometheus 3.x. */

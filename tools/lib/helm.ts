@@ -48,9 +48,14 @@ export function helmBinary(): string {
 }
 
 let versionCache: Promise<string> | undefined;
-/** `helm version --short` of the binary in use (part of every cache key). */
+/**
+ * `helm version --short` of the binary in use (part of every cache key). The pinned binary's version
+ * is known from its checked digest, so a warm preview runs no Helm at all; a $HELM binary is asked.
+ */
 export function helmVersion(): Promise<string> {
-    versionCache ??= run(helmBinary(), ["version", "--short"]).then(r => r.stdout.trim());
+    versionCache ??= process.env.HELM
+        ? run(helmBinary(), ["version", "--short"]).then(r => r.stdout.trim())
+        : Promise.resolve(`${TOOLS.helm.version}+pinned-${TOOLS.helm.sha256.slice(0, 12)}`);
     return versionCache;
 }
 
