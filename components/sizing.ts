@@ -91,13 +91,13 @@ export const LOKI_CANARY_RESOURCES: Resources = res("10m", "32Mi", "128Mi");
 
 /**
  * prod Tempo (tempo-distributed): replicas of the stateless components and the resources of the
- * two light request routers (distributor, query-frontend). Ingesters, queriers, compactor and
- * metrics-generators use SIZING.prod.tempo.resources. Two replicas of each stateless component keep
+ * two light request routers (distributor, query-frontend). Ingesters, queriers and the compactor
+ * use SIZING.prod.tempo.resources. Two replicas of each stateless component keep
  * one serving while the PodDisruptionBudget (maxUnavailable 1) lets a node drain. One compactor is
  * enough: it only pauses compaction and retention while rescheduled.
  */
 export const TEMPO_PROD_COMPONENTS = {
-    replicas: { distributor: 2, querier: 2, queryFrontend: 2, compactor: 1, metricsGenerator: 2 },
+    replicas: { distributor: 2, querier: 2, queryFrontend: 2, compactor: 1 },
     routerResources: res("200m", "512Mi", "1Gi"),
 } as const;
 
@@ -116,12 +116,41 @@ export const EXEMPLARS_MAX_SIZE: Readonly<Record<Tier, number>> = { dev: 100_000
  */
 export const TAIL_SAMPLING_NUM_TRACES: Readonly<Record<Tier, number>> = { dev: 20_000, prod: 100_000 };
 
+/**
+ * OTLP gRPC message size along the trace path. Every receiver that takes batches from a collector
+ * (the samplers' OTLP receiver, fed by the prod load balancer; Tempo's distributor, fed by the
+ * samplers; and the load balancer itself, fed by applications) accepts messages of up to
+ * `maxRecvMib`; gRPC's default is 4 MiB, and a larger message is refused with ResourceExhausted,
+ * which the exporters do not retry, so the batch is lost. The batch processors cap a request at
+ * `batchMaxSpans` spans. Assumption: an average span, attributes and resource included, stays under
+ * `assumedMaxAvgSpanBytes` (8 KiB: typical instrumented HTTP/gRPC/DB spans are 0.5-2 KiB; 8 KiB
+ * leaves room for attribute-heavy spans such as SQL statements or large headers). Then the largest
+ * batch, `batchMaxSpans * assumedMaxAvgSpanBytes` = 16 MiB, fits `maxRecvMib` (tested).
+ */
+export const OTLP_MESSAGE_LIMITS = {
+    batchSpans: 1024,
+    batchMaxSpans: 2048,
+    assumedMaxAvgSpanBytes: 8 * 1024,
+    maxRecvMib: 16,
+} as const;
+
+/**
+ * The servicegraph connector's edge store per sampler replica: client/server span pairs waiting for
+ * their other half. `ttl` covers the SDKs' 5 s export delay between the two halves of one call;
+ * `maxItems` bounds memory (an edge is a few hundred bytes: ~20 MB at 100k), and past it new edges
+ * are dropped (counted in otelcol_connector_servicegraph_dropped_spans).
+ */
+export const SERVICE_GRAPH_STORE: Readonly<Record<Tier, { readonly ttl: string; readonly maxItems: number }>> = {
+    dev: { ttl: "10s", maxItems: 10_000 },
+    prod: { ttl: "10s", maxItems: 100_000 },
+};
+
 // ---- Prometheus disk: the size follows the retention ----
 
 /**
  * Expected active series per Prometheus replica, by tier: what the clusters this product is sized
  * for expose (kube-state-metrics, node-exporter, cAdvisor, the stack's own components, span metrics
- * from Tempo's generator) plus headroom for applications' own metrics. A cluster that exposes more
+ * from the collector's connectors) plus headroom for applications' own metrics. A cluster that exposes more
  * needs a larger `SIZING.prometheus.retentionSize`.
  */
 export const PROMETHEUS_EXPECTED_SERIES: Readonly<Record<Tier, number>> = { dev: 200_000, prod: 350_000 };
