@@ -79,6 +79,37 @@ export const SIZING: Record<Tier, {
 // ---- Sizing of individual workloads, beyond the per-tier table ----
 
 /**
+ * Requests and limits of the small helper containers the charts add beside the main processes, the
+ * same in both tiers (their load does not grow with the tier): config reloaders and Grafana's
+ * dashboard/datasource sidecars (watch the API, copy files), metric exporters (nginx and memcached
+ * exporters, node-exporter, kube-state-metrics) and the prometheus-operator's admission webhook
+ * certificate Jobs (create/patch, run once per upgrade). Every container gets requests and a memory
+ * limit so the scheduler accounts for it and a leak cannot starve its node.
+ */
+export const HELPER_RESOURCES = {
+    /** Alloy's config-reloader sidecar. */
+    configReloader: res("10m", "32Mi", "64Mi"),
+    /** Grafana's k8s-sidecar (one container per watched kind: dashboards, datasources). */
+    grafanaSidecar: res("20m", "64Mi", "128Mi"),
+    /** memcached-exporter beside every memcached pod (Loki chunks/results caches). */
+    memcachedExporter: res("10m", "32Mi", "64Mi"),
+    /** The Loki gateway's nginx exporter (access-log and stub_status metrics). */
+    gatewayExporter: res("10m", "32Mi", "64Mi"),
+    /** node-exporter DaemonSet, one per node. */
+    nodeExporter: res("20m", "32Mi", "64Mi"),
+    /** kube-state-metrics: memory grows with the object count of the cluster. */
+    kubeStateMetrics: res("50m", "128Mi", "256Mi"),
+    /** prometheus-operator admission webhook certificate Jobs (kube-webhook-certgen). */
+    admissionJobs: res("10m", "32Mi", "64Mi"),
+} as const;
+
+/**
+ * prod tempo-distributed memcached (the querier's bloom/index cache). The chart starts memcached
+ * with `-m 64` (MB) by default; the limit leaves headroom over that for connections and threads.
+ */
+export const TEMPO_MEMCACHED_RESOURCES: Resources = res("50m", "128Mi", "256Mi");
+
+/**
  * Requests and limits of the light Loki components: the nginx gateway (both tiers) and, in prod,
  * the distributor, query-frontend, query-scheduler, index-gateway and ruler. These route, queue
  * or look up index entries. SIZING.loki sizes the processes that hold data or run queries

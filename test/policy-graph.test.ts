@@ -25,16 +25,7 @@ const CONFIG = (env: string) => readPolicyConfig(path.join(ROOT, "policy/config"
  * Violations of the committed graphs that are known and being fixed elsewhere; the one place that
  * lists them. Remove an entry when its fix merges (the whole-graph tests then hold it to zero).
  */
-export const KNOWN_DEFECTS: readonly { readonly policy: string; readonly message?: RegExp; readonly why: string }[] = [
-    { policy: "obs-collector-enable-unsampled-red-metrics", why: "branch fixes adds a spanmetrics connector ahead of tail_sampling in the gateway" },
-    { policy: "obs-kms-configure-key-policy", why: "branch cloud gives every KMS key an explicit key policy" },
-    { policy: "obs-namespace-enable-default-deny", why: "a default-deny NetworkPolicy per namespace is being added by another engineer" },
-    {
-        policy: "obs-workload-configure-containers",
-        message: /container (config-reloader|memcached|loki-sc-rules|node-exporter|kube-state-metrics|grafana-sc-dashboard|grafana-sc-datasources|create|patch|exporter) has no (cpu request or memory request|memory limit);/,
-        why: "chart sidecars and hook jobs without resources in our values (alloy config-reloader, tempo memcached, node-exporter, kube-state-metrics, grafana sidecars, admission jobs, Loki exporters and rules sidecar): found by this pack, not yet fixed (components/sizing.ts + renderers)",
-    },
-];
+export const KNOWN_DEFECTS: readonly { readonly policy: string; readonly message?: RegExp; readonly why: string }[] = [];
 const known = (v: Violation) => KNOWN_DEFECTS.some(d => d.policy === v.policy && (!d.message || d.message.test(v.message)));
 const short = (v: Violation) => `${v.enforcementLevel} ${v.policy} ${v.urn.split("::").pop()}: ${v.message}`;
 

@@ -6,7 +6,7 @@
  * kube-prometheus-stack, and grafana/ for the `grafana` subchart) by test/render-kps.test.ts.
  */
 import { formatDuration, parseDuration } from "../duration";
-import { EXEMPLARS_MAX_SIZE, prometheusDisk, resourceValues, SIZING, type WorkloadSizing } from "../sizing";
+import { EXEMPLARS_MAX_SIZE, HELPER_RESOURCES, prometheusDisk, resourceValues, SIZING, type WorkloadSizing } from "../sizing";
 import { CHARTS, type ChartSource } from "../versions";
 import { TRACE_METRICS } from "./collector";
 import { DATASOURCE_UIDS, NAMESPACES, RELEASES, endpoints } from "./topology";
@@ -313,6 +313,8 @@ export function renderKubePrometheusStackValues(input: RenderInput, alerting?: A
             passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
         },
         sidecar: {
+            /** Shared by the dashboards and datasources sidecar containers. */
+            resources: resourceValues(HELPER_RESOURCES.grafanaSidecar),
             datasources: {
                 /**
                  * The chart-provisioned default Prometheus datasource, pinned to topology's UID. Its
@@ -336,6 +338,8 @@ export function renderKubePrometheusStackValues(input: RenderInput, alerting?: A
         crds: { enabled: false },
         prometheusOperator: {
             resources: resourceValues(size.prometheusOperator.resources),
+            /** `patch.resources` sizes both certificate Jobs (admission-create and admission-patch). */
+            admissionWebhooks: { patch: { resources: resourceValues(HELPER_RESOURCES.admissionJobs) } },
         },
         prometheus: {
             /** Chart default `minAvailable: 1`. */
@@ -350,7 +354,8 @@ export function renderKubePrometheusStackValues(input: RenderInput, alerting?: A
         },
         grafana,
         /** Out of `monitoring`, which then needs no more than the `baseline` Pod Security level. */
-        "prometheus-node-exporter": { namespaceOverride: NAMESPACES.nodeExporter },
+        "prometheus-node-exporter": { namespaceOverride: NAMESPACES.nodeExporter, resources: resourceValues(HELPER_RESOURCES.nodeExporter) },
+        "kube-state-metrics": { resources: resourceValues(HELPER_RESOURCES.kubeStateMetrics) },
         ...MANAGED_CONTROL_PLANE,
     };
 }

@@ -6,7 +6,7 @@
  * `input.retention.logsMs` via compactor retention.
  */
 import { toHours } from "../duration";
-import { LOKI_CANARY_RESOURCES, LOKI_LIGHT_RESOURCES, resourceValues, SIZING } from "../sizing";
+import { HELPER_RESOURCES, LOKI_CANARY_RESOURCES, LOKI_LIGHT_RESOURCES, resourceValues, SIZING } from "../sizing";
 import { RELEASES } from "./topology";
 import type { RenderInput, Tier } from "./types";
 
@@ -246,6 +246,8 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
          */
         chunksCache: { enabled: true, allocatedMemory: sizing.loki.chunksCacheMb },
         resultsCache: { enabled: true, allocatedMemory: sizing.loki.resultsCacheMb },
+        /** The memcached-exporter sidecar of both caches (chart default: no resources). */
+        memcachedExporter: { resources: resourceValues(HELPER_RESOURCES.memcachedExporter) },
 
         /**
          * The single entry point: Alloy pushes (/loki/api/v1/push), the collector sends OTLP
@@ -260,6 +262,8 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
             replicas: sizing.loki.replicas,
             verboseLogging: false,
             resources: resourceValues(LOKI_LIGHT_RESOURCES),
+            /** The nginx exporter sidecar. */
+            metrics: { resources: resourceValues(HELPER_RESOURCES.gatewayExporter) },
             ...(sizing.loki.replicas > 1 ? { podDisruptionBudget: pdb(tier) } : {}),
             deploymentStrategy: GATEWAY_DEPLOYMENT_STRATEGY,
         },

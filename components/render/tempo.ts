@@ -10,7 +10,7 @@
  * (4317/4318); tempo-distributed names every resource `<fullname>-<component>`.
  */
 import { toHours } from "../duration";
-import { OTLP_MESSAGE_LIMITS, resourceValues, SIZING, TEMPO_PROD_COMPONENTS } from "../sizing";
+import { OTLP_MESSAGE_LIMITS, resourceValues, SIZING, TEMPO_MEMCACHED_RESOURCES, TEMPO_PROD_COMPONENTS } from "../sizing";
 import type { ChartKey } from "../versions";
 import { RELEASES } from "./topology";
 import type { RenderInput } from "./types";
@@ -242,6 +242,8 @@ function distributedValues(input: RenderInput): Record<string, unknown> {
             config: { compaction: { block_retention: toHours(input.retention.tracesMs) } },
         },
         backendScheduler: { enabled: false },
+        /** The chart's memcached (on by default) gets no resources from the chart. Its exporter stays off (chart default). */
+        memcached: { resources: resourceValues(TEMPO_MEMCACHED_RESOURCES) },
         /** Off: TEMPO_METRICS_GENERATOR_RATIONALE. */
         metricsGenerator: { enabled: false },
         /**
