@@ -95,7 +95,7 @@ function s3Rules(rules: Props[]): ExpiryRule[] {
 }
 
 function gcsRules(rules: Props[]): ExpiryRule[] {
-    return rules.filter(r => dig(r, "action", "type") === "Delete" && typeof dig(r, "condition", "age") === "number").flatMap(r => {
+    return rules.filter(r => dig(r, "action", "type") === "Delete" && typeof dig(r, "condition", "age") === "number").flatMap((r): ExpiryRule[] => {
         const c: Props = r.condition;
         const days = c.age as number;
         const onlyPrefix = !c.matchesSuffixes?.length && !c.matchesStorageClasses?.length && c.withState !== "ARCHIVED" && c.noAge !== true;
