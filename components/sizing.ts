@@ -79,6 +79,37 @@ export const SIZING: Record<Tier, {
 // ---- Sizing of individual workloads, beyond the per-tier table ----
 
 /**
+ * Requests and limits of the small helper containers the charts add beside the main processes, the
+ * same in both tiers (their load does not grow with the tier): config reloaders and Grafana's
+ * dashboard/datasource sidecars (watch the API, copy files), metric exporters (nginx and memcached
+ * exporters, node-exporter, kube-state-metrics) and the prometheus-operator's admission webhook
+ * certificate Jobs (create/patch, run once per upgrade). Every container gets requests and a memory
+ * limit so the scheduler accounts for it and a leak cannot starve its node.
+ */
+export const HELPER_RESOURCES = {
+    /** Alloy's config-reloader sidecar. */
+    configReloader: res("10m", "32Mi", "64Mi"),
+    /** Grafana's k8s-sidecar (one container per watched kind: dashboards, datasources). */
+    grafanaSidecar: res("20m", "64Mi", "128Mi"),
+    /** memcached-exporter beside every memcached pod (Loki chunks/results caches). */
+    memcachedExporter: res("10m", "32Mi", "64Mi"),
+    /** The Loki gateway's nginx exporter (access-log and stub_status metrics). */
+    gatewayExporter: res("10m", "32Mi", "64Mi"),
+    /** node-exporter DaemonSet, one per node. */
+    nodeExporter: res("20m", "32Mi", "64Mi"),
+    /** kube-state-metrics: memory grows with the object count of the cluster. */
+    kubeStateMetrics: res("50m", "128Mi", "256Mi"),
+    /** prometheus-operator admission webhook certificate Jobs (kube-webhook-certgen). */
+    admissionJobs: res("10m", "32Mi", "64Mi"),
+} as const;
+
+/**
+ * prod tempo-distributed memcached (the querier's bloom/index cache). The chart starts memcached
+ * with `-m 64` (MB) by default; the limit leaves headroom over that for connections and threads.
+ */
+export const TEMPO_MEMCACHED_RESOURCES: Resources = res("50m", "128Mi", "256Mi");
+
+/**
  * Requests and limits of the light Loki components: the nginx gateway (both tiers) and, in prod,
  * the distributor, query-frontend, query-scheduler, index-gateway and ruler. These route, queue
  * or look up index entries. SIZING.loki sizes the processes that hold data or run queries
@@ -91,13 +122,13 @@ export const LOKI_CANARY_RESOURCES: Resources = res("10m", "32Mi", "128Mi");
 
 /**
  * prod Tempo (tempo-distributed): replicas of the stateless components and the resources of the
- * two light request routers (distributor, query-frontend). Ingesters, queriers, compactor and
- * metrics-generators use SIZING.prod.tempo.resources. Two replicas of each stateless component keep
+ * two light request routers (distributor, query-frontend). Ingesters, queriers and the compactor
+ * use SIZING.prod.tempo.resources. Two replicas of each stateless component keep
  * one serving while the PodDisruptionBudget (maxUnavailable 1) lets a node drain. One compactor is
  * enough: it only pauses compaction and retention while rescheduled.
  */
 export const TEMPO_PROD_COMPONENTS = {
-    replicas: { distributor: 2, querier: 2, queryFrontend: 2, compactor: 1, metricsGenerator: 2 },
+    replicas: { distributor: 2, querier: 2, queryFrontend: 2, compactor: 1 },
     routerResources: res("200m", "512Mi", "1Gi"),
 } as const;
 
@@ -116,12 +147,41 @@ export const EXEMPLARS_MAX_SIZE: Readonly<Record<Tier, number>> = { dev: 100_000
  */
 export const TAIL_SAMPLING_NUM_TRACES: Readonly<Record<Tier, number>> = { dev: 20_000, prod: 100_000 };
 
+/**
+ * OTLP gRPC message size along the trace path. Every receiver that takes batches from a collector
+ * (the samplers' OTLP receiver, fed by the prod load balancer; Tempo's distributor, fed by the
+ * samplers; and the load balancer itself, fed by applications) accepts messages of up to
+ * `maxRecvMib`; gRPC's default is 4 MiB, and a larger message is refused with ResourceExhausted,
+ * which the exporters do not retry, so the batch is lost. The batch processors cap a request at
+ * `batchMaxSpans` spans. Assumption: an average span, attributes and resource included, stays under
+ * `assumedMaxAvgSpanBytes` (8 KiB: typical instrumented HTTP/gRPC/DB spans are 0.5-2 KiB; 8 KiB
+ * leaves room for attribute-heavy spans such as SQL statements or large headers). Then the largest
+ * batch, `batchMaxSpans * assumedMaxAvgSpanBytes` = 16 MiB, fits `maxRecvMib` (tested).
+ */
+export const OTLP_MESSAGE_LIMITS = {
+    batchSpans: 1024,
+    batchMaxSpans: 2048,
+    assumedMaxAvgSpanBytes: 8 * 1024,
+    maxRecvMib: 16,
+} as const;
+
+/**
+ * The servicegraph connector's edge store per sampler replica: client/server span pairs waiting for
+ * their other half. `ttl` covers the SDKs' 5 s export delay between the two halves of one call;
+ * `maxItems` bounds memory (an edge is a few hundred bytes: ~20 MB at 100k), and past it new edges
+ * are dropped (counted in otelcol_connector_servicegraph_dropped_spans).
+ */
+export const SERVICE_GRAPH_STORE: Readonly<Record<Tier, { readonly ttl: string; readonly maxItems: number }>> = {
+    dev: { ttl: "10s", maxItems: 10_000 },
+    prod: { ttl: "10s", maxItems: 100_000 },
+};
+
 // ---- Prometheus disk: the size follows the retention ----
 
 /**
  * Expected active series per Prometheus replica, by tier: what the clusters this product is sized
  * for expose (kube-state-metrics, node-exporter, cAdvisor, the stack's own components, span metrics
- * from Tempo's generator) plus headroom for applications' own metrics. A cluster that exposes more
+ * from the collector's connectors) plus headroom for applications' own metrics. A cluster that exposes more
  * needs a larger `SIZING.prometheus.retentionSize`.
  */
 export const PROMETHEUS_EXPECTED_SERIES: Readonly<Record<Tier, number>> = { dev: 200_000, prod: 350_000 };

@@ -15,6 +15,8 @@ function prod(c: Record<string, any>): void {
     c.tier = "prod";
     c.clusters[0].nodePool = { machineType: "e2-standard-8", min: 3, max: 9 };
     c.clusters[1].nodePool = { machineType: "m6i.2xlarge", min: 3, max: 9 };
+    // prod control planes must be reachable from listed networks only (cloud hardening).
+    for (const cluster of c.clusters) cluster.authorizedNetworks = ["203.0.113.0/24"];
 }
 
 /** Resources the mock monitor of the latest run holds (each run gets a fresh monitor). */

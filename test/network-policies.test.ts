@@ -73,10 +73,9 @@ describe("NetworkPolicies from the wiring table", function () {
         assert.ok(!allows(policies, { from: pod("logging", { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "alloy" }), to: ip("203.0.113.10"), port: 80, protocol: "TCP" }));
     });
 
-    it("every wired flow passes between the rendered pods (prod EKS); scrapes the known defect keeps are the only findings", async () => {
+    it("every wired flow passes between the rendered pods (prod EKS): no finding (kps no longer scrapes the managed control plane)", async () => {
         const c = await prodEks();
-        assert.deepStrictEqual(policyFindings(c).map(f => f.subject), [
-            "kps/ServiceMonitor/kps-kube-controller-manager", "kps/ServiceMonitor/kps-kube-etcd", "kps/ServiceMonitor/kps-kube-scheduler"]);
+        assert.deepStrictEqual(policyFindings(c).map(f => f.subject), []);
     });
 
     it("API-server egress: GKE's control-plane range only; EKS any address on 443", () => {

@@ -106,7 +106,8 @@ describe("policy pack: metadata and config", () => {
 
 const lokiProps = () => ({
     chart: "./charts/loki-18.11.0.tgz", name: "loki", namespace: "logging",
-    values: { loki: { limits_config: { retention_period: "168h" }, compactor: { retention_enabled: true, delete_request_store: "s3" },
+    values: { loki: { auth_enabled: false, schemaConfig: { configs: [{ store: "tsdb", index: { prefix: "index_", period: "24h" } }] },
+        limits_config: { retention_period: "168h" }, compactor: { retention_enabled: true, delete_request_store: "s3" },
         storage: { bucketNames: { chunks: "c-loki-chunks", ruler: "c-loki-ruler" } } } },
 });
 const tempoProps = () => ({
@@ -163,16 +164,21 @@ describe("policy obs-release-configure-retention", () => {
     });
 });
 
-const s3Bucket = (name: string, days: number | undefined) => [
+/** Loki's data prefixes in its chunks bucket (single tenant `fake`, TSDB index tables `index_*`), as components/retention.ts scopes them. */
+const LOKI_DATA_PREFIXES = ["fake/", "index/index_"];
+const s3Bucket = (name: string, days: number | undefined, prefixes?: readonly string[]) => [
     res("aws:s3/bucket:Bucket", name, { bucket: name }),
     res("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${name}-lifecycle`, {
-        bucket: name, rules: [...(days === undefined ? [] : [{ id: "expire", status: "Enabled", filter: {}, expiration: { days } }]),
+        bucket: name, rules: [
+            ...(days === undefined ? [] : prefixes === undefined
+                ? [{ id: "expire", status: "Enabled", filter: {}, expiration: { days } }]
+                : prefixes.map(prefix => ({ id: `expire-${prefix}`, status: "Enabled", filter: { prefix }, expiration: { days } }))),
             { id: "abort", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
     }),
 ];
 const lifecycleGraph = (chunks: number | undefined, ruler: number | undefined, tempo: number | undefined, gcsAge?: number) => [
     res(RELEASE, "loki", lokiProps()), res(RELEASE, "tempo", tempoProps()),
-    ...s3Bucket("c-loki-chunks", chunks), ...s3Bucket("c-loki-ruler", ruler), ...s3Bucket("c-tempo", tempo),
+    ...s3Bucket("c-loki-chunks", chunks, LOKI_DATA_PREFIXES), ...s3Bucket("c-loki-ruler", ruler), ...s3Bucket("c-tempo", tempo),
     ...(gcsAge === undefined ? [] : [res("gcp:storage/bucket:Bucket", "g", { name: "c-tempo", lifecycleRules: [{ action: { type: "Delete" }, condition: { age: gcsAge } }] })]),
 ];
 
@@ -185,10 +191,50 @@ describe("policy obs-bucket-configure-lifecycle", () => {
             ["c-loki-chunks: Bucket c-loki-chunks deletes objects after 6 days, before Loki (chunks)'s 7d retention ends, so data vanishes early; expire after at least 7 days (components/retention.ts), or lower observability:retention.logs."]);
         assert.deepStrictEqual(await checkStack(lifecyclePolicy, lifecycleGraph(8, undefined, 30)),
             ["c-tempo: Bucket c-tempo keeps objects 30 days, longer than Tempo's 3d retention plus 1 day(s) margin (4 days); expire after at most 4 days (components/retention.ts)."]);
-        assert.deepStrictEqual(await checkStack(lifecyclePolicy, lifecycleGraph(undefined, undefined, 4)),
-            ["c-loki-chunks: Bucket c-loki-chunks never expires Loki (chunks)'s data, which is kept 7d, so storage cost grows without bound; add a lifecycle rule expiring objects after 8 days (components/retention.ts)."]);
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, lifecycleGraph(undefined, undefined, 4)), [
+            "c-loki-chunks: Bucket c-loki-chunks never expires Loki (chunks)'s data under fake/, which is kept 7d, so storage cost grows without bound; add a lifecycle rule expiring objects under fake/ after 8 days (components/retention.ts).",
+            "c-loki-chunks: Bucket c-loki-chunks never expires Loki (chunks)'s data under index/index_, which is kept 7d, so storage cost grows without bound; add a lifecycle rule expiring objects under index/index_ after 8 days (components/retention.ts).",
+        ]);
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, [...lifecycleGraph(8, undefined, 4).filter(r => !r.name.startsWith("c-tempo")), ...s3Bucket("c-tempo", undefined)]),
+            ["c-tempo: Bucket c-tempo never expires Tempo's data, which is kept 3d, so storage cost grows without bound; add a lifecycle rule expiring objects after 4 days (components/retention.ts)."]);
         assert.deepStrictEqual(await checkStack(lifecyclePolicy, lifecycleGraph(8, 8, 4)),
             ["c-loki-ruler: Bucket c-loki-ruler holds Loki (ruler) configuration, not data, yet a lifecycle rule deletes objects after 8 days; remove the expiry (components/retention.ts BUCKET_RETENTION)."]);
+    });
+    it("prefix-scoped expiry: each Loki data prefix within the bounds; the delete-requests database never expires", async () => {
+        const chunks = (rules: { days: number; prefix: string }[]) => [
+            res(RELEASE, "loki", lokiProps()), ...s3Bucket("c-loki-ruler", undefined), ...s3Bucket("c-tempo", undefined),
+            res("aws:s3/bucket:Bucket", "c-loki-chunks", { bucket: "c-loki-chunks" }),
+            res("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "c-loki-chunks-lifecycle", {
+                bucket: "c-loki-chunks", rules: rules.map(r => ({ id: r.prefix, status: "Enabled", filter: r.prefix === "" ? {} : { prefix: r.prefix }, expiration: { days: r.days } })),
+            }),
+        ];
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, chunks([{ days: 8, prefix: "fake/" }, { days: 8, prefix: "index/index_" }])), []);
+        // Only the chunks expire: the index tables are kept forever.
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, chunks([{ days: 8, prefix: "fake/" }])),
+            ["c-loki-chunks: Bucket c-loki-chunks never expires Loki (chunks)'s data under index/index_, which is kept 7d, so storage cost grows without bound; add a lifecycle rule expiring objects under index/index_ after 8 days (components/retention.ts)."]);
+        // One prefix too late, one too early.
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, chunks([{ days: 30, prefix: "fake/" }, { days: 6, prefix: "index/index_" }])), [
+            "c-loki-chunks: Bucket c-loki-chunks deletes objects after 6 days, before Loki (chunks)'s 7d retention ends, so data vanishes early; expire after at least 7 days (components/retention.ts), or lower observability:retention.logs.",
+            "c-loki-chunks: Bucket c-loki-chunks keeps objects under fake/ 30 days, longer than Loki (chunks)'s 7d retention plus 1 day(s) margin (8 days); expire after at most 8 days (components/retention.ts).",
+        ]);
+        // A whole-bucket rule, or one on index/, also deletes the delete-requests database.
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, chunks([{ days: 8, prefix: "" }])),
+            ["c-loki-chunks: Bucket c-loki-chunks deletes Loki (chunks)'s delete-requests database under index/delete_requests/ after 8 days (a rule on the whole bucket), losing pending and processed deletion requests; expire only the data prefixes (components/retention.ts BUCKET_EXPIRY_PREFIXES)."]);
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, chunks([{ days: 8, prefix: "fake/" }, { days: 8, prefix: "index/" }])),
+            ["c-loki-chunks: Bucket c-loki-chunks deletes Loki (chunks)'s delete-requests database under index/delete_requests/ after 8 days (a rule on prefix index/), losing pending and processed deletion requests; expire only the data prefixes (components/retention.ts BUCKET_EXPIRY_PREFIXES)."]);
+    });
+    it("GCS matchesPrefixes scope the expiry the same way", async () => {
+        const gcs = (condition: Record<string, unknown>) => [
+            res(RELEASE, "loki", lokiProps()),
+            res("gcp:storage/bucket:Bucket", "g", { name: "c-loki-chunks", lifecycleRules: [{ action: { type: "Delete" }, condition }] }),
+        ];
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, gcs({ age: 8, matchesPrefixes: ["fake/", "index/index_"] })), []);
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, gcs({ age: 8 })),
+            ["g: Bucket c-loki-chunks deletes Loki (chunks)'s delete-requests database under index/delete_requests/ after 8 days (a rule on the whole bucket), losing pending and processed deletion requests; expire only the data prefixes (components/retention.ts BUCKET_EXPIRY_PREFIXES)."]);
+        assert.deepStrictEqual(await checkStack(lifecyclePolicy, gcs({ age: 9, matchesPrefixes: ["fake/", "index/index_"] })), [
+            "g: Bucket c-loki-chunks keeps objects under fake/ 9 days, longer than Loki (chunks)'s 7d retention plus 1 day(s) margin (8 days); expire after at most 8 days (components/retention.ts).",
+            "g: Bucket c-loki-chunks keeps objects under index/index_ 9 days, longer than Loki (chunks)'s 7d retention plus 1 day(s) margin (8 days); expire after at most 8 days (components/retention.ts).",
+        ]);
     });
     it("GCS lifecycleRules are read the same way", async () => {
         assert.deepStrictEqual(await checkStack(lifecyclePolicy, lifecycleGraph(8, undefined, 4, 2)),
@@ -240,6 +286,19 @@ describe("policy obs-collector-configure-sampling", () => {
 describe("policy obs-collector-enable-unsampled-red-metrics", () => {
     it("#1 spanmetrics fed ahead of tail_sampling and read by a metrics pipeline: no violation", async () => {
         assert.deepStrictEqual(await check(redMetricsPolicy, RELEASE, collectorProps()), []);
+    });
+    it("the connector's snake_case type span_metrics (what render/collector.ts writes) counts as spanmetrics", async () => {
+        const renamed = collectorProps(c => {
+            c.connectors = { span_metrics: {}, "forward/sampling": {} };
+            c.service.pipelines["traces/in"].exporters = ["span_metrics", "forward/sampling"];
+            c.service.pipelines["metrics/red"].receivers = ["span_metrics"];
+        });
+        assert.deepStrictEqual(await check(redMetricsPolicy, RELEASE, renamed), []);
+        assert.deepStrictEqual(await check(redMetricsPolicy, RELEASE, collectorProps(c => {
+            c.connectors = { span_metrics: {}, "forward/sampling": {} };
+            c.service.pipelines["traces/in"].exporters = ["span_metrics", "forward/sampling"];
+            c.service.pipelines["metrics/red"].receivers = ["otlp"];
+        })), ["The collector's span_metrics output is dropped: no metrics pipeline receives from it; add it to a metrics pipeline's receivers in components/render/collector.ts."]);
     });
     it("no connector, connector behind the sampler, connector output dropped", async () => {
         assert.deepStrictEqual(await check(redMetricsPolicy, RELEASE, collectorProps(c => { delete c.connectors.spanmetrics; })),

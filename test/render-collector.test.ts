@@ -4,6 +4,8 @@ import * as path from "path";
 import { HOUR_MS } from "../components/duration";
 import {
     COLLECTOR_COMPONENTS as C,
+    COLLECTOR_PIPELINES,
+    TRACE_METRICS,
     COLLECTOR_HEADLESS_SERVICE,
     COLLECTOR_IMAGE,
     decisionWaitMs,
@@ -13,7 +15,7 @@ import {
 } from "../components/render/collector";
 import { endpoints, RELEASES } from "../components/render/topology";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
-import { SIZING, TAIL_SAMPLING_NUM_TRACES } from "../components/sizing";
+import { OTLP_MESSAGE_LIMITS, SERVICE_GRAPH_STORE, SIZING, TAIL_SAMPLING_NUM_TRACES } from "../components/sizing";
 import { at, chartDir, helmMerge, schemaErrors, unknownKeys } from "./lib/chart-keys";
 
 const CHART = "opentelemetry-collector";
@@ -37,16 +39,16 @@ function fixture(tier: Tier, cloud: Cloud, sampling = { percentage: 10, latencyT
     };
 }
 
-const SAMPLER_TRACES = ["memory_limiter", "k8s_attributes", "tail_sampling", "batch"];
+const INGEST = ["memory_limiter", "k8s_attributes"];
 
 /** Remote-write exporters, one per Prometheus replica (SIZING: 1 in dev, 2 in prod), by exact URL. */
-const PROMETHEUS_EXPORTERS: Record<Tier, Record<string, { endpoint: string }>> = {
+const PROMETHEUS_EXPORTERS: Record<Tier, Record<string, { endpoint: string; resource_to_telemetry_conversion: { enabled: boolean } }>> = {
     dev: {
-        "prometheus_remote_write/prometheus-0": { endpoint: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write" },
+        "prometheus_remote_write/prometheus-0": { endpoint: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", resource_to_telemetry_conversion: { enabled: true } },
     },
     prod: {
-        "prometheus_remote_write/prometheus-0": { endpoint: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write" },
-        "prometheus_remote_write/prometheus-1": { endpoint: "http://prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write" },
+        "prometheus_remote_write/prometheus-0": { endpoint: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", resource_to_telemetry_conversion: { enabled: true } },
+        "prometheus_remote_write/prometheus-1": { endpoint: "http://prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", resource_to_telemetry_conversion: { enabled: true } },
     },
 };
 const ENRICH_ONLY = ["memory_limiter", "k8s_attributes", "batch"];
@@ -54,8 +56,9 @@ const ENRICH_ONLY = ["memory_limiter", "k8s_attributes", "batch"];
 /** Component types the collector-contrib 0.158.0 build registers under these (non-deprecated) names. */
 const KNOWN_TYPES = {
     receivers: ["otlp"],
-    processors: ["memory_limiter", "k8s_attributes", "tail_sampling", "batch"],
+    processors: ["memory_limiter", "k8s_attributes", "tail_sampling", "batch", "resource"],
     exporters: ["otlp_grpc", "otlp_http", "prometheus_remote_write", "load_balancing"],
+    connectors: ["span_metrics", "servicegraph", "forward"],
     extensions: ["health_check"],
 } as const;
 
@@ -69,11 +72,19 @@ const obj = (v: unknown): Obj => {
 function assertWellFormed(config: Obj): void {
     const service = obj(config.service);
     const pipelines = obj(service.pipelines);
+    const connectors = Object.keys(obj(config.connectors ?? {}));
+    for (const id of connectors) assert.ok((KNOWN_TYPES.connectors as readonly string[]).includes(id.split("/")[0]!), `connectors: unknown type ${id}`);
     for (const kind of ["receivers", "processors", "exporters"] as const) {
         const defined = Object.keys(obj(config[kind]));
         for (const id of defined) assert.ok((KNOWN_TYPES[kind] as readonly string[]).includes(id.split("/")[0]!), `${kind}: unknown type ${id}`);
-        const used = new Set(Object.values(pipelines).flatMap(p => obj(p)[kind] as string[]));
+        // A connector is an exporter of one pipeline and a receiver of another.
+        const used = new Set(Object.values(pipelines).flatMap(p => obj(p)[kind] as string[]).filter(id => kind === "processors" || !connectors.includes(id)));
         assert.deepStrictEqual([...used].sort(), [...defined].sort(), `${kind}: defined and used must match`);
+    }
+    for (const id of connectors) {
+        const asExporter = Object.values(pipelines).filter(p => (obj(p).exporters as string[]).includes(id)).length;
+        const asReceiver = Object.values(pipelines).filter(p => (obj(p).receivers as string[]).includes(id)).length;
+        assert.ok(asExporter >= 1 && asReceiver >= 1, `connector ${id} must end one pipeline and start another`);
     }
     assert.deepStrictEqual(Object.keys(obj(config.extensions)), service.extensions);
     for (const id of service.extensions as string[]) assert.ok((KNOWN_TYPES.extensions as readonly string[]).includes(id));
@@ -93,19 +104,44 @@ describe("renderCollectorConfig (sampling tier)", () => {
 
             it("is a well-formed config with the new component names", () => assertWellFormed(config));
 
-            it("has exactly the three pipelines, processors in order", () => {
+            it("feeds RED connectors from every span BEFORE tail_sampling, then samples and exports to Tempo", () => {
+                const prometheus = Object.keys(PROMETHEUS_EXPORTERS[tier]);
                 assert.deepStrictEqual(at(config, "service.pipelines"), {
-                    traces: { receivers: ["otlp"], processors: SAMPLER_TRACES, exporters: ["otlp_grpc/tempo"] },
-                    metrics: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: Object.keys(PROMETHEUS_EXPORTERS[tier]) },
+                    traces: { receivers: ["otlp"], processors: INGEST, exporters: ["span_metrics", "servicegraph", "forward/sampling"] },
+                    "traces/sampling": { receivers: ["forward/sampling"], processors: ["tail_sampling", "batch"], exporters: ["otlp_grpc/tempo"] },
+                    metrics: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: prometheus },
+                    "metrics/span-metrics": { receivers: ["span_metrics"], processors: ["batch"], exporters: prometheus },
+                    "metrics/service-graph": { receivers: ["servicegraph"], processors: ["resource/servicegraph-instance", "batch"], exporters: prometheus },
                     logs: { receivers: ["otlp"], processors: ENRICH_ONLY, exporters: ["otlp_http/loki"] },
+                });
+                assert.deepStrictEqual(Object.values(COLLECTOR_PIPELINES).sort(), Object.keys(obj(at(config, "service.pipelines"))).sort());
+            });
+
+            it("computes span metrics (seconds, exemplars) and the service graph under the names TRACE_METRICS gives", () => {
+                assert.deepStrictEqual(at(config, "connectors"), {
+                    span_metrics: { namespace: "traces.span.metrics", histogram: { unit: "s" }, exemplars: { enabled: true }, metrics_flush_interval: "30s", metrics_expiration: "5m" },
+                    servicegraph: { store: { ttl: "10s", max_items: SERVICE_GRAPH_STORE[tier].maxItems }, metrics_flush_interval: "30s" },
+                    "forward/sampling": {},
+                });
+                // Namespace "traces.span.metrics" + "calls"/"duration" (unit s) through prometheus_remote_write's suffixes.
+                assert.strictEqual(TRACE_METRICS.calls, `${TRACE_METRICS.spanMetricsNamespace.replace(/\./g, "_")}_calls_total`);
+                assert.strictEqual(TRACE_METRICS.durationBucket, `${TRACE_METRICS.spanMetricsNamespace.replace(/\./g, "_")}_duration_seconds_bucket`);
+                assert.deepStrictEqual(at(config, "processors.resource/servicegraph-instance"),
+                    { attributes: [{ key: "collector.instance.id", value: "${env:OTEL_K8S_POD_NAME}", action: "upsert" }] });
+            });
+
+            it("receives OTLP gRPC 4317 (up to the batch limit) and HTTP 4318 on the pod IP", () => {
+                assert.deepStrictEqual(at(config, "receivers.otlp.protocols"), {
+                    grpc: { endpoint: "${env:MY_POD_IP}:4317", max_recv_msg_size_mib: 16 },
+                    http: { endpoint: "${env:MY_POD_IP}:4318" },
                 });
             });
 
-            it("receives OTLP gRPC 4317 and HTTP 4318 on the pod IP", () => {
-                assert.deepStrictEqual(at(config, "receivers.otlp.protocols"), {
-                    grpc: { endpoint: "${env:MY_POD_IP}:4317" },
-                    http: { endpoint: "${env:MY_POD_IP}:4318" },
-                });
+            it("batches at most as many spans as fit the receivers' gRPC limit at the assumed span size", () => {
+                const b = obj(at(config, "processors.batch"));
+                assert.deepStrictEqual(b, { send_batch_size: 1024, send_batch_max_size: 2048, timeout: "1s" });
+                const limitBytes = (at(config, "receivers.otlp.protocols.grpc.max_recv_msg_size_mib") as number) * 1024 * 1024;
+                assert.ok((b.send_batch_max_size as number) * OTLP_MESSAGE_LIMITS.assumedMaxAvgSpanBytes <= limitBytes);
             });
 
             it("limits memory from SIZING", () => {
@@ -269,15 +305,17 @@ describe("renderCollectorValues", () => {
                 assert.strictEqual(values.config, undefined);
                 const expected = role === "gateway" ? renderCollectorConfig(input) : renderCollectorLoadBalancerConfig(input);
                 assert.deepStrictEqual(values.alternateConfig, expected);
-                // The preset (RBAC) only prepends k8s_attributes where a pipeline lacks it: none does.
+                // The preset (RBAC) only prepends k8s_attributes to the pipelines named traces, metrics
+                // and logs where they lack it: none does.
                 assert.deepStrictEqual(at(values, "presets.kubernetesAttributes"), { enabled: true });
-                for (const p of Object.values(obj(at(values, "alternateConfig.service.pipelines")))) {
-                    assert.deepStrictEqual((obj(p).processors as string[]).slice(0, 2), ["memory_limiter", "k8s_attributes"]);
+                const pipelines = obj(at(values, "alternateConfig.service.pipelines"));
+                for (const name of ["traces", "metrics", "logs"]) {
+                    assert.deepStrictEqual((obj(pipelines[name]).processors as string[]).slice(0, 2), ["memory_limiter", "k8s_attributes"]);
                 }
             });
 
-            it("sizes from SIZING", () => {
-                assert.strictEqual(values.replicaCount, sizing.replicas);
+            it("sizes from SIZING (the replica count from the HPA where there is one)", () => {
+                assert.strictEqual(values.replicaCount, values.autoscaling ? undefined : sizing.replicas);
                 assert.deepStrictEqual(values.resources, { requests: sizing.resources.requests, limits: sizing.resources.limits });
             });
 
@@ -306,6 +344,7 @@ describe("renderCollectorValues", () => {
                     enabled: true,
                     minReplicas: SIZING.prod.collector.replicas,
                     maxReplicas: SIZING.prod.collector.maxReplicas,
+                    targetCPUUtilizationPercentage: 80,
                     behavior: { scaleDown: { stabilizationWindowSeconds: 600 } },
                 });
                 const [svc, ...rest] = values.extraManifests as Obj[];

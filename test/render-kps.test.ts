@@ -10,6 +10,7 @@ import {
     renderKubePrometheusStackValues,
     renderPrometheusCrdsValues,
     TRACES_TO_LOGS_QUERY,
+    TRACES_TO_METRICS_QUERIES,
 } from "../components/render/kubePrometheusStack";
 import { ALLOY_LOG_LABELS, ALLOY_STRUCTURED_METADATA } from "../components/render/alloy";
 import { endpoints } from "../components/render/topology";
@@ -140,10 +141,10 @@ describe("kube-prometheus-stack values", () => {
             it("links Prometheus exemplars to Tempo on the default datasource", () => {
                 const ds = (p: string) => at(v, `grafana.sidecar.datasources.${p}`);
                 assert.strictEqual(ds("uid"), "prometheus");
-                // Tempo's metrics generator labels its exemplars `traceID` (trace_id_label_name default);
+                // prometheus_remote_write labels exemplars `trace_id` (span_metrics' and applications');
                 // kps renders a single destination, so that is the one linked.
-                assert.strictEqual(EXEMPLAR_TRACE_ID_LABEL, "traceID");
-                assert.deepStrictEqual(ds("exemplarTraceIdDestinations"), { datasourceUid: "tempo", traceIdLabelName: "traceID", urlDisplayLabel: "View trace" });
+                assert.strictEqual(EXEMPLAR_TRACE_ID_LABEL, "trace_id");
+                assert.deepStrictEqual(ds("exemplarTraceIdDestinations"), { datasourceUid: "tempo", traceIdLabelName: "trace_id", urlDisplayLabel: "View trace" });
                 assert.strictEqual(ds("alertmanager.uid"), "alertmanager");
             });
 
@@ -193,10 +194,14 @@ describe("kube-prometheus-stack values", () => {
                 for (const t of j("tracesToLogsV2.tags") as Tag[]) assert.ok((ALLOY_LOG_LABELS as readonly string[]).includes(t.value ?? ""), t.key);
                 assert.ok((ALLOY_STRUCTURED_METADATA as readonly string[]).includes("trace_id"));
                 assert.strictEqual(j("tracesToMetrics.datasourceUid"), "prometheus");
-                assert.deepStrictEqual(j("tracesToMetrics.tags"), [{ key: "service.name", value: "service" }]);
-                const queries = (j("tracesToMetrics.queries") as { query: string }[]).map(q => q.query).join("\n");
-                assert.match(queries, /traces_spanmetrics_calls_total\{\$\$__tags\}/);
-                assert.match(queries, /traces_spanmetrics_latency_bucket\{\$\$__tags\}/);
+                // The collector's span_metrics series, labelled service_name (TRACE_METRICS).
+                assert.deepStrictEqual(j("tracesToMetrics.tags"), [{ key: "service.name", value: "service_name" }]);
+                assert.deepStrictEqual(j("tracesToMetrics.queries"), [
+                    { name: "Request rate", query: "sum by (span_name) (rate(traces_span_metrics_calls_total{$$__tags}[5m]))" },
+                    { name: "Error rate", query: 'sum by (span_name) (rate(traces_span_metrics_calls_total{status_code="STATUS_CODE_ERROR", $$__tags}[5m]))' },
+                    { name: "p95 latency", query: "histogram_quantile(0.95, sum by (le, span_name) (rate(traces_span_metrics_duration_seconds_bucket{$$__tags}[5m])))" },
+                ]);
+                assert.deepStrictEqual(TRACES_TO_METRICS_QUERIES, j("tracesToMetrics.queries"));
                 assert.deepStrictEqual(j("serviceMap"), { datasourceUid: "prometheus" });
                 assert.deepStrictEqual(j("nodeGraph"), { enabled: true });
                 assert.deepStrictEqual(j("lokiSearch"), { datasourceUid: "loki" });
@@ -214,6 +219,11 @@ describe("kube-prometheus-stack values", () => {
                 assert.strictEqual(at(v, "grafana.podDisruptionBudget"), undefined);
                 // Single-replica operator: a budget would block every node drain.
                 assert.strictEqual(at(v, "prometheusOperator.podDisruptionBudget"), undefined);
+            });
+
+            it("scrapes no control-plane component the managed cluster hides", () => {
+                for (const c of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) assert.deepStrictEqual(at(v, c), { enabled: false }, c);
+                assert.strictEqual(at(v, "defaultRules"), undefined, "the component switches alone remove their rule groups");
             });
         });
     }

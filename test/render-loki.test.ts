@@ -97,8 +97,9 @@ const COMMENTED_UPSTREAM_KEYS = ["loki.storage.bucketNames"];
 /**
  * `loki.limits_config` is copied verbatim (through `tpl`) into Loki's own `limits_config` block,
  * so any Loki limit is a valid key; the chart's defaults list only a few of them.
+ * `gateway.deploymentStrategy` is the Deployment's `spec.strategy`, rendered verbatim (toYaml).
  */
-const OPEN = ["loki.limits_config"];
+const OPEN = ["loki.limits_config", "gateway.deploymentStrategy"];
 
 function mebibytes(q: string): number {
     const m = /^(\d+)(Mi|Gi)$/.exec(q);
@@ -212,12 +213,13 @@ describe("renderLokiValues", () => {
                 assert.deepStrictEqual(values.resultsCache, { enabled: true, allocatedMemory: prod ? 1024 : 128 });
             });
 
-            it("runs the gateway, a one-pod canary, no helm test, and its ServiceMonitor", () => {
+            it("runs the gateway, a one-pod canary and its ServiceMonitor", () => {
                 assert.strictEqual(at(values, "gateway.replicas"), sizing.loki.replicas);
                 assert.strictEqual(at(values, "gateway.verboseLogging"), false);
                 assert.deepStrictEqual(at(values, "gateway.resources"), LOKI_LIGHT_RESOURCES);
                 assert.deepStrictEqual(values.lokiCanary, { enabled: true, kind: "Deployment", replicas: 1, resources: LOKI_CANARY_RESOURCES });
-                assert.deepStrictEqual(values.test, { enabled: false });
+                // No `test` key: the chart has no test pod, so it would change nothing.
+                assert.strictEqual(values.test, undefined);
                 assert.deepStrictEqual(at(values, "monitoring.serviceMonitor"), {
                     enabled: true, labels: { release: "kps" }, interval: input.scrapeInterval,
                 });
@@ -241,12 +243,24 @@ describe("renderLokiValues", () => {
                 }
             });
 
-            it("sets a PodDisruptionBudget on every replicated component in prod only", () => {
-                const running = prod ? [...DISTRIBUTED_MULTI, "gateway"] : ["singleBinary", "gateway"];
-                const expected = prod ? { enabled: true, maxUnavailable: 1 } : { enabled: false };
-                for (const c of running) assert.deepStrictEqual(at(values, `${c}.podDisruptionBudget`), expected, c);
-                assert.strictEqual(at(values, "compactor.podDisruptionBudget"), undefined);
-                assert.deepStrictEqual(values.podDisruptionBudget, { enabled: prod });
+            it("sets a PodDisruptionBudget on every replicated component in prod, and no PDB key where one pod runs", () => {
+                if (prod) {
+                    for (const c of [...DISTRIBUTED_MULTI, "gateway"]) assert.deepStrictEqual(at(values, `${c}.podDisruptionBudget`), { enabled: true, maxUnavailable: 1 }, c);
+                }
+                // The chart renders no budget for one replica, so these keys would do nothing.
+                const single = prod ? ["compactor"] : ["singleBinary", "gateway"];
+                for (const c of single) assert.strictEqual(at(values, `${c}.podDisruptionBudget`), undefined, c);
+                // The deprecated top-level key only fed the monolith's (single-replica) budget.
+                assert.strictEqual(values.podDisruptionBudget, undefined);
+            });
+
+            it("rolls the gateway out one pod at a time with no surge (required per-node anti-affinity)", () => {
+                assert.deepStrictEqual(at(values, "gateway.deploymentStrategy"), { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+            });
+
+            it("runs no rules sidecar and keeps RBAC in the namespace", () => {
+                assert.deepStrictEqual(values.sidecar, { rules: { enabled: false } });
+                assert.deepStrictEqual(values.rbac, { namespaced: true });
             });
 
             it("is pure", () => {

@@ -1,10 +1,19 @@
 import * as assert from "assert";
 import { HOUR_MS } from "../components/duration";
-import { renderTempoValues, TEMPO_PROD_MODE_RATIONALE } from "../components/render/tempo";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import {
+    renderTempoValues,
+    TEMPO_DEV_CONFIG_RECEIVERS_LINE,
+    TEMPO_DEV_CONFIG_TEMPLATE,
+    TEMPO_METRICS_GENERATOR_RATIONALE,
+    TEMPO_PROD_MODE_RATIONALE,
+} from "../components/render/tempo";
 import { TEMPO_PROD_COMPONENTS } from "../components/sizing";
 import type { Cloud, RenderInput, Tier } from "../components/render/types";
 import { CHARTS } from "../components/versions";
-import { at, unknownKeys } from "./lib/chart-keys";
+import { at, chartDir, unknownKeys } from "./lib/chart-keys";
 
 const AWS_ROLE = "arn:aws:iam::123456789012:role/obs-prod-tempo";
 const GCP_GSA = "tempo@obs-dev.iam.gserviceaccount.com";
@@ -31,7 +40,6 @@ function fixture(tier: Tier, cloud: Cloud): RenderInput {
     };
 }
 
-const PROCESSORS = ["service-graphs", "span-metrics"];
 
 /**
  * Keys Tempo reads under `storage.trace.s3` / `.gcs` (tempodb/backend/{s3,gcs}/config.go). The
@@ -85,18 +93,27 @@ describe("renderTempoValues", () => {
                 assert.ok(chart in CHARTS);
                 // tempo.storage is toYaml'd verbatim into tempo.yaml; upstream only lists the local backend,
                 // so the s3/gcs blocks are checked against Tempo's own keys instead.
-                assert.deepStrictEqual(unknownKeys(values, "tempo", { open: ["tempo.storage.trace.s3", "tempo.storage.trace.gcs"] }), []);
+                // tempo.server and tempo.receivers are toYaml'd verbatim into tempo.yaml `server` and `distributor.receivers` (Tempo's and the OTLP receiver's own keys).
+                assert.deepStrictEqual(unknownKeys(values, "tempo", { open: ["tempo.storage.trace.s3", "tempo.storage.trace.gcs", "tempo.server", "tempo.receivers"] }), []);
                 assert.deepStrictEqual(unknownStorageKeys(at(values, "tempo.storage.trace")), []);
             });
 
-            it(`${cloud}: names the release so the service is tempo:3200 / :4317`, () => {
+            it(`${cloud}: names the release so the service is tempo:3200 / :4317; OTLP only, Jaeger endpoints emptied for the Service`, () => {
                 assert.strictEqual(at(values, "fullnameOverride"), "tempo");
                 assert.strictEqual(at(values, "replicas"), 1);
-                assert.strictEqual(at(values, "tempo.receivers.jaeger"), undefined, "a null here breaks the chart's Service template");
-                assert.deepStrictEqual(at(values, "tempo.receivers.otlp.protocols"), {
-                    grpc: { endpoint: "0.0.0.0:4317" },
-                    http: { endpoint: "0.0.0.0:4318" },
+                assert.deepStrictEqual(at(values, "tempo.receivers"), {
+                    otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317", max_recv_msg_size_mib: 16 }, http: { endpoint: "0.0.0.0:4318" } } },
+                    jaeger: { protocols: { grpc: { endpoint: "" }, thrift_binary: { endpoint: "" }, thrift_compact: { endpoint: "" }, thrift_http: { endpoint: "" } } },
                 });
+                assert.deepStrictEqual(at(values, "tempo.server"), { grpc_server_max_recv_msg_size: 16 * 1024 * 1024, grpc_server_max_send_msg_size: 16 * 1024 * 1024 });
+            });
+
+            it(`${cloud}: renders tempo.yaml with the chart's own template but for the receivers line (Jaeger left out)`, () => {
+                assert.strictEqual(at(values, "config"), TEMPO_DEV_CONFIG_TEMPLATE);
+                const chartTemplate = (parse(fs.readFileSync(path.join(chartDir("tempo"), "values.yaml"), "utf8")) as { config: string }).config;
+                const chartLine = "    {{- toYaml .Values.tempo.receivers | nindent 8 }}";
+                assert.strictEqual(chartTemplate.split("\n").filter(l => l === chartLine).length, 1, "the chart's receivers line moved: re-copy TEMPO_DEV_CONFIG_TEMPLATE");
+                assert.strictEqual(TEMPO_DEV_CONFIG_TEMPLATE, chartTemplate.replace(chartLine, TEMPO_DEV_CONFIG_RECEIVERS_LINE));
             });
 
             it(`${cloud}: writes to the tempo bucket through workload identity`, () => {
@@ -127,13 +144,10 @@ describe("renderTempoValues", () => {
                 assert.deepStrictEqual(at(values, "tempo.extraEnv"), [{ name: "GOMEMLIMIT", value: "870MiB" }]);
             });
 
-            it(`${cloud}: metrics generator remote-writes with exemplars to the one Prometheus, processors on for all tenants`, () => {
-                assert.strictEqual(at(values, "tempo.metricsGenerator.enabled"), true);
-                assert.deepStrictEqual(at(values, "tempo.metricsGenerator.storage.remote_write"), [
-                    { url: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
-                ]);
-                assert.strictEqual(at(values, "tempo.metricsGenerator.storage.path"), "/var/tempo/metrics");
-                assert.deepStrictEqual(at(values, "tempo.overrides.defaults.metrics_generator.processors"), PROCESSORS);
+            it(`${cloud}: runs no metrics generator (RED metrics come from the collector)`, () => {
+                assert.deepStrictEqual(at(values, "tempo.metricsGenerator"), { enabled: false });
+                assert.strictEqual(at(values, "tempo.overrides"), undefined);
+                assert.match(TEMPO_METRICS_GENERATOR_RATIONALE, /sampled/);
             });
         }
     });
@@ -155,9 +169,10 @@ describe("renderTempoValues", () => {
             it(`${cloud}: names the release so services are tempo-distributor:4317 and tempo-query-frontend:3200`, () => {
                 assert.strictEqual(at(values, "fullnameOverride"), "tempo");
                 assert.deepStrictEqual(at(values, "traces.otlp"), {
-                    grpc: { enabled: true, receiverConfig: { endpoint: "0.0.0.0:4317" } },
+                    grpc: { enabled: true, receiverConfig: { endpoint: "0.0.0.0:4317", max_recv_msg_size_mib: 16 } },
                     http: { enabled: true, receiverConfig: { endpoint: "0.0.0.0:4318" } },
                 });
+                assert.deepStrictEqual(at(values, "server"), { grpc_server_max_recv_msg_size: 16 * 1024 * 1024, grpc_server_max_send_msg_size: 16 * 1024 * 1024 });
             });
 
             it(`${cloud}: writes to the tempo bucket through workload identity`, () => {
@@ -197,11 +212,10 @@ describe("renderTempoValues", () => {
                 assert.strictEqual(at(values, "querier.replicas"), replicas.querier);
                 assert.strictEqual(at(values, "queryFrontend.replicas"), replicas.queryFrontend);
                 assert.strictEqual(at(values, "compactor.replicas"), replicas.compactor);
-                assert.strictEqual(at(values, "metricsGenerator.replicas"), replicas.metricsGenerator);
-                for (const c of ["distributor", "querier", "queryFrontend", "metricsGenerator"]) {
+                for (const c of ["distributor", "querier", "queryFrontend"]) {
                     assert.ok((at(values, `${c}.replicas`) as number) >= 2, `${c} is HA`);
                 }
-                for (const c of ["ingester", "distributor", "querier", "queryFrontend", "metricsGenerator"]) {
+                for (const c of ["ingester", "distributor", "querier", "queryFrontend"]) {
                     assert.strictEqual(at(values, `${c}.podDisruptionBudget.enabled`), true, `${c} PDB`);
                 }
                 for (const c of ["compactor", "memcached"]) {
@@ -217,13 +231,9 @@ describe("renderTempoValues", () => {
                 assert.deepStrictEqual(at(values, "metaMonitoring.serviceMonitor"), { enabled: true, interval: "30s" });
             });
 
-            it(`${cloud}: metrics generator remote-writes with exemplars to each Prometheus replica, processors on for all tenants`, () => {
-                assert.strictEqual(at(values, "metricsGenerator.enabled"), true);
-                assert.deepStrictEqual(at(values, "metricsGenerator.config.storage.remote_write"), [
-                    { url: "http://prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
-                    { url: "http://prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write", send_exemplars: true },
-                ]);
-                assert.deepStrictEqual(at(values, "overrides.defaults.metrics_generator.processors"), PROCESSORS);
+            it(`${cloud}: runs no metrics generator (RED metrics come from the collector)`, () => {
+                assert.deepStrictEqual(at(values, "metricsGenerator"), { enabled: false });
+                assert.strictEqual(at(values, "overrides"), undefined);
             });
         }
     });

@@ -12,7 +12,7 @@
  * not a new pod, after which each container's retained log is read again (Loki drops identical
  * entries and refuses those older than its out-of-order window).
  */
-import { resourceValues, SIZING } from "../sizing";
+import { HELPER_RESOURCES, resourceValues, SIZING } from "../sizing";
 import { endpoints, RELEASES } from "./topology";
 import type { RenderInput } from "./types";
 
@@ -150,6 +150,8 @@ export function renderAlloyValues(input: RenderInput): Record<string, unknown> {
             // No anonymous usage reports to Grafana Labs from inside the cluster.
             enableReporting: false,
         },
+        /** The config-reloader sidecar (chart default: requests only, no memory limit). */
+        configReloader: { resources: resourceValues(HELPER_RESOURCES.configReloader) },
         // Least privilege: the chart's default ClusterRole also reads every Secret and ConfigMap, nodes
         // and Prometheus Operator objects for components this config does not use. discovery.kubernetes
         // needs pods; loki.source.kubernetes needs pods, pods/log and namespaces. `clusterRules` keeps

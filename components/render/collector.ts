@@ -3,8 +3,10 @@
  * chart (0.170.0, collector 0.158.0) for the two collector tiers.
  *
  * - gateway (RELEASES.collector, both tiers): the sampling tier. OTLP in, then
- *   memory_limiter -> k8s_attributes -> tail_sampling -> batch, and out to Tempo (OTLP gRPC),
- *   every Prometheus replica (remote write, one exporter each) and Loki (native OTLP at `/otlp`).
+ *   memory_limiter -> k8s_attributes, and from there every span goes to the span_metrics and
+ *   servicegraph connectors (RED metrics and the service graph from ALL spans, before sampling)
+ *   and, through a forward connector, to tail_sampling -> batch -> Tempo (OTLP gRPC). Metrics go to
+ *   every Prometheus replica (remote write, one exporter each), logs to Loki (native OTLP at `/otlp`).
  * - loadbalancer (RELEASES.collectorLoadBalancer, prod only): what applications talk to in prod.
  *   Tail sampling needs every span of a trace on the same sampler, and prod runs several samplers,
  *   so this tier routes spans by trace ID (`load_balancing` exporter, DNS resolver on the samplers'
@@ -19,7 +21,7 @@
  * already rewrites them, so we write the new names: what we render is what runs.
  */
 import { formatDuration } from "../duration";
-import { resourceValues, SIZING, TAIL_SAMPLING_NUM_TRACES } from "../sizing";
+import { OTLP_MESSAGE_LIMITS, resourceValues, SERVICE_GRAPH_STORE, SIZING, TAIL_SAMPLING_NUM_TRACES } from "../sizing";
 import { endpoints, RELEASES } from "./topology";
 import type { RenderInput, Tier } from "./types";
 
@@ -59,6 +61,48 @@ export const COLLECTOR_COMPONENTS = {
     loki: "otlp_http/loki",
     loadBalancing: "load_balancing",
     healthCheck: "health_check",
+    spanMetrics: "span_metrics",
+    serviceGraph: "servicegraph",
+    /** Hands every span from the ingest pipeline to the sampling pipeline. */
+    toSampling: "forward/sampling",
+    /** Tags service-graph metrics with the sampler pod that computed them (see serviceGraphInstance). */
+    serviceGraphInstance: "resource/servicegraph-instance",
+} as const;
+
+/** The gateway's pipelines, by name. Only `traces`, `metrics` and `logs` get the chart's k8s_attributes preset check. */
+export const COLLECTOR_PIPELINES = {
+    /** OTLP in, enriched, fanned out to the connectors and the sampler. */
+    ingest: "traces",
+    sampling: "traces/sampling",
+    metrics: "metrics",
+    spanMetrics: "metrics/span-metrics",
+    serviceGraph: "metrics/service-graph",
+    logs: "logs",
+} as const;
+
+/**
+ * The RED and service-graph series as Prometheus stores them: the single source of these names for
+ * Grafana (render/kubePrometheusStack.ts) and for alert rules. The span_metrics connector (namespace
+ * `traces.span.metrics`, histogram unit `s`) emits `traces.span.metrics.calls` and
+ * `traces.span.metrics.duration`; prometheus_remote_write (add_metric_suffixes, default on) turns
+ * them into `_calls_total` and `_duration_seconds_*`. The servicegraph connector emits Tempo's
+ * names (`traces_service_graph_request_total`, `_failed_total`, `_server_seconds`,
+ * `_client_seconds`), which Grafana's service map reads. Dimensions become labels with dots turned
+ * into underscores: service.name -> service_name, status.code -> status_code (values
+ * STATUS_CODE_OK / STATUS_CODE_ERROR / STATUS_CODE_UNSET). Each sampler replica writes its own series
+ * (label collector_instance_id), so queries aggregate with sum by (...).
+ */
+export const TRACE_METRICS = {
+    spanMetricsNamespace: "traces.span.metrics",
+    calls: "traces_span_metrics_calls_total",
+    durationBucket: "traces_span_metrics_duration_seconds_bucket",
+    serviceGraphRequests: "traces_service_graph_request_total",
+    serviceGraphFailedRequests: "traces_service_graph_request_failed_total",
+    serviceGraphServerBucket: "traces_service_graph_request_server_seconds_bucket",
+    labels: { service: "service_name", spanName: "span_name", spanKind: "span_kind", statusCode: "status_code", collectorInstance: "collector_instance_id" },
+    errorStatus: "STATUS_CODE_ERROR",
+    /** Label of the trace ID on exemplars written by prometheus_remote_write (OTel's trace_id). */
+    exemplarTraceIdLabel: "trace_id",
 } as const;
 const C = COLLECTOR_COMPONENTS;
 
@@ -66,15 +110,36 @@ const C = COLLECTOR_COMPONENTS;
 export const COLLECTOR_HEADLESS_SERVICE = `${RELEASES.collector}-headless`;
 
 const OTLP_GRPC_PORT = 4317;
+
+/** The samplers' HPA target: average CPU utilisation of the requests, in percent. */
+export const COLLECTOR_HPA_TARGET_CPU_PERCENT = 80;
 /** The chart injects MY_POD_IP; its own defaults bind every endpoint to it. */
 const POD_IP = "${env:MY_POD_IP}";
 
-/** The sampling tier's collector config. */
+/**
+ * The sampling tier's collector config.
+ *
+ * Traces take two pipelines joined by a forward connector. `traces` (OTLP -> memory_limiter ->
+ * k8s_attributes) hands every span, before any sampling, to span_metrics and servicegraph, whose
+ * metrics go to Prometheus; and to `traces/sampling` (tail_sampling -> batch -> Tempo). So request
+ * rates, error ratios and latencies count all spans, while Tempo keeps the sampled traces. In prod
+ * the load balancer routes by trace ID, so one sampler sees every span of its traces: the service
+ * graph pairs client and server spans of a call on one replica. Each replica writes its own series
+ * (span_metrics adds collector.instance.id; servicegraph's are tagged by serviceGraphInstance), so
+ * replicas never overwrite each other's cumulative counters.
+ */
 export function renderCollectorConfig(input: RenderInput): Record<string, unknown> {
     const limitMib = SIZING[input.tier].collector.memoryLimitMib;
     const numTraces = TAIL_SAMPLING_NUM_TRACES[input.tier];
+    const prometheus = Object.keys(prometheusExporters(input.tier));
+    const P = COLLECTOR_PIPELINES;
     return {
         receivers: otlpReceiver(),
+        connectors: {
+            [C.spanMetrics]: spanMetrics(input),
+            [C.serviceGraph]: serviceGraph(input),
+            [C.toSampling]: {},
+        },
         processors: {
             // Refuses data (receivers return a retryable error) before the pod reaches its memory limit;
             // spike 25% of the limit, checked every second as upstream recommends (the chart's default is 5s).
@@ -90,6 +155,7 @@ export function renderCollectorConfig(input: RenderInput): Record<string, unknow
                 policies: samplingPolicies(input),
             },
             [C.batch]: batch(),
+            [C.serviceGraphInstance]: serviceGraphInstance(),
         },
         exporters: backendExporters(input.tier),
         extensions: healthCheck(),
@@ -97,12 +163,63 @@ export function renderCollectorConfig(input: RenderInput): Record<string, unknow
             extensions: [C.healthCheck],
             telemetry: selfTelemetry(),
             pipelines: {
-                traces: pipeline([C.memoryLimiter, C.k8sAttributes, C.tailSampling, C.batch], C.tempo),
-                metrics: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], ...Object.keys(prometheusExporters(input.tier))),
-                logs: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], C.loki),
+                [P.ingest]: { receivers: [C.receiver], processors: [C.memoryLimiter, C.k8sAttributes], exporters: [C.spanMetrics, C.serviceGraph, C.toSampling] },
+                [P.sampling]: { receivers: [C.toSampling], processors: [C.tailSampling, C.batch], exporters: [C.tempo] },
+                [P.metrics]: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], ...prometheus),
+                [P.spanMetrics]: { receivers: [C.spanMetrics], processors: [C.batch], exporters: prometheus },
+                [P.serviceGraph]: { receivers: [C.serviceGraph], processors: [C.serviceGraphInstance, C.batch], exporters: prometheus },
+                [P.logs]: pipeline([C.memoryLimiter, C.k8sAttributes, C.batch], C.loki),
             },
         },
     };
+}
+
+/**
+ * RED metrics per service, span name, span kind and status from every span (TRACE_METRICS names).
+ * Durations in seconds (Prometheus convention; the connector's default is ms) with the connector's
+ * default buckets (2 ms - 15 s). Flushed at the scrape interval. A series whose service stopped
+ * sending is dropped after 5 minutes rather than kept (and re-sent) forever.
+ *
+ * Exemplars: each data point carries recent spans as exemplars (trace_id, span_id), which Grafana
+ * links to Tempo. The connector runs before sampling, so an exemplar points at a trace that Tempo
+ * keeps when that trace is an error (the status_code policy keeps every trace with an error span),
+ * slower than the latency threshold (a span above the threshold makes its trace at least as long),
+ * or in the sampled share; exemplars on error series and on latency buckets above the threshold
+ * always resolve, others resolve with probability `sampling.percentage`. The collector has no way to
+ * attach only the exemplars of traces the sampler will keep later.
+ */
+function spanMetrics(input: RenderInput): Record<string, unknown> {
+    return {
+        namespace: TRACE_METRICS.spanMetricsNamespace,
+        histogram: { unit: "s" },
+        exemplars: { enabled: true },
+        metrics_flush_interval: input.scrapeInterval,
+        metrics_expiration: "5m",
+    };
+}
+
+/**
+ * Requests, failures and latency between services, from client/server (and producer/consumer)
+ * span pairs of all spans, under Tempo's metric names (what Grafana's service map reads). The
+ * store holds unpaired halves for SERVICE_GRAPH_STORE.ttl.
+ */
+function serviceGraph(input: RenderInput): Record<string, unknown> {
+    const store = SERVICE_GRAPH_STORE[input.tier];
+    return {
+        store: { ttl: store.ttl, max_items: store.maxItems },
+        metrics_flush_interval: input.scrapeInterval,
+    };
+}
+
+/**
+ * servicegraph emits its metrics with an empty resource, so several sampler replicas would write
+ * the very same series (client, server, connection_type) with their own counts and Prometheus would
+ * store a mix of them. The sampler's pod name (OTEL_K8S_POD_NAME, set by the chart) tells them apart
+ * as `collector.instance.id` (a label through resource_to_telemetry_conversion), the attribute
+ * span_metrics adds to its own series.
+ */
+function serviceGraphInstance(): Record<string, unknown> {
+    return { attributes: [{ key: "collector.instance.id", value: "${env:OTEL_K8S_POD_NAME}", action: "upsert" }] };
 }
 
 /**
@@ -172,7 +289,6 @@ export function renderCollectorValues(input: RenderInput, role: CollectorRole): 
         command: { name: COLLECTOR_IMAGE.command },
         alternateConfig: role === "gateway" ? renderCollectorConfig(input) : renderCollectorLoadBalancerConfig(input),
         presets: { kubernetesAttributes: { enabled: true } },
-        replicaCount: sizing.replicas,
         resources: resourceValues(sizing.resources),
         // OTLP only. The chart enables the Jaeger and Zipkin ports by default; metrics (8888) is off by
         // default and the ServiceMonitor scrapes it.
@@ -193,15 +309,24 @@ export function renderCollectorValues(input: RenderInput, role: CollectorRole): 
         values.podDisruptionBudget = { enabled: true, maxUnavailable: 1 };
     }
     if (input.tier === "prod" && role === "gateway") {
+        /**
+         * The HPA owns the replica count (the chart then renders no `replicas`, so `replicaCount`
+         * is not set). It scales on CPU, a resource metric served by metrics-server (on EKS a
+         * managed add-on the cluster installs; GKE runs its own). Memory is no signal here: Go
+         * returns memory slowly and tail_sampling holds it by design, so it would never scale down.
+         */
         values.autoscaling = {
             enabled: true,
             minReplicas: sizing.replicas,
             maxReplicas: SIZING[input.tier].collector.maxReplicas,
+            targetCPUUtilizationPercentage: COLLECTOR_HPA_TARGET_CPU_PERCENT,
             // Every change of the sampler set re-routes ~1/N of the trace IDs, splitting traces in flight
             // across two samplers: scale down slowly (upstream default window is 300 s).
             behavior: { scaleDown: { stabilizationWindowSeconds: 600 } },
         };
         values.extraManifests = [headlessService()];
+    } else {
+        values.replicaCount = sizing.replicas;
     }
     return values;
 }
@@ -254,11 +379,15 @@ export function decisionWaitMs(latencyThresholdMs: number): number {
     return Math.max(MIN_DECISION_WAIT_MS, Math.ceil((latencyThresholdMs + SDK_EXPORT_DELAY_MS) / 1000) * 1000);
 }
 
+/**
+ * OTLP in. gRPC accepts messages up to OTLP_MESSAGE_LIMITS.maxRecvMib (default 4 MiB): the samplers
+ * receive the load balancer's batches, which are as large as the batch processor allows.
+ */
 function otlpReceiver(): Record<string, unknown> {
     return {
         [C.receiver]: {
             protocols: {
-                grpc: { endpoint: `${POD_IP}:${OTLP_GRPC_PORT}` },
+                grpc: { endpoint: `${POD_IP}:${OTLP_GRPC_PORT}`, max_recv_msg_size_mib: OTLP_MESSAGE_LIMITS.maxRecvMib },
                 http: { endpoint: `${POD_IP}:4318` },
             },
         },
@@ -291,10 +420,10 @@ function k8sAttributes(): Record<string, unknown> {
 
 /**
  * tail_sampling releases kept traces one by one; batch regroups them. The max size bounds a request
- * at ~2 KiB/span well under the 4 MiB default gRPC message limit of Tempo's OTLP receiver.
+ * so it fits the receivers' gRPC limit at the assumed span size (OTLP_MESSAGE_LIMITS).
  */
 function batch(): Record<string, unknown> {
-    return { send_batch_size: 1024, send_batch_max_size: 2048, timeout: "1s" };
+    return { send_batch_size: OTLP_MESSAGE_LIMITS.batchSpans, send_batch_max_size: OTLP_MESSAGE_LIMITS.batchMaxSpans, timeout: "1s" };
 }
 
 /** The three backends, by their in-cluster endpoints (topology.ts). Plain HTTP/gRPC inside the cluster. */
@@ -314,7 +443,18 @@ function backendExporters(tier: Tier): Record<string, Record<string, unknown>> {
  * receiver (kube-prometheus-stack enableRemoteWriteReceiver).
  */
 function prometheusExporters(tier: Tier): Record<string, Record<string, unknown>> {
-    return Object.fromEntries(endpoints(tier).prometheusRemoteWriteReplicas.map((endpoint, i) => [C.prometheus(i), { endpoint }]));
+    return Object.fromEntries(endpoints(tier).prometheusRemoteWriteReplicas.map((endpoint, i) => [C.prometheus(i), {
+        endpoint,
+        /**
+         * Resource attributes (k8s.namespace.name, k8s.pod.name, k8s.deployment.name, service.name,
+         * ...) become labels on every series, not only on `target_info`: dashboards and alerts filter
+         * by namespace or pod directly instead of joining every query with
+         * `* on (job, instance) group_left(...) target_info`. The attributes are constant per
+         * process, whose series are already apart by `instance` (service.instance.id), so this adds
+         * labels, not series.
+         */
+        resource_to_telemetry_conversion: { enabled: true },
+    }]));
 }
 
 /** Loki's native OTLP endpoint; the exporter appends /v1/logs. There is no loki exporter anymore. */

@@ -6,8 +6,9 @@
  * kube-prometheus-stack, and grafana/ for the `grafana` subchart) by test/render-kps.test.ts.
  */
 import { formatDuration, parseDuration } from "../duration";
-import { EXEMPLARS_MAX_SIZE, prometheusDisk, resourceValues, SIZING, type WorkloadSizing } from "../sizing";
+import { EXEMPLARS_MAX_SIZE, HELPER_RESOURCES, prometheusDisk, resourceValues, SIZING, type WorkloadSizing } from "../sizing";
 import { CHARTS, type ChartSource } from "../versions";
+import { TRACE_METRICS } from "./collector";
 import { DATASOURCE_UIDS, NAMESPACES, RELEASES, endpoints } from "./topology";
 import type { RenderInput, Tier } from "./types";
 import type { AlertmanagerRender } from "./alertmanager";
@@ -72,7 +73,7 @@ export const ALERTMANAGER_SECRET_FILES = {
 
 /**
  * `prometheusSpec.tsdb.outOfOrderTimeWindow` (chart default `0s`: out-of-order samples rejected).
- * Several collector replicas (and Tempo's metrics-generator replicas) remote-write, each with its
+ * Several collector replicas (samplers and, in prod, load balancers) remote-write, each with its
  * own batching and retries, so samples of one series can arrive slightly behind ones already
  * written and would be dropped with "out of order sample". Prometheus accepts samples up to this
  * far behind the newest sample of the TSDB head; 5m covers batch delays and a few retry rounds
@@ -107,13 +108,41 @@ function wantsPdb(tier: Tier, replicas: number): boolean {
  * Label that carries the trace ID on the exemplars the default Prometheus datasource links to
  * Tempo. kps renders `sidecar.datasources.exemplarTraceIdDestinations` as a ONE-entry
  * `exemplarTraceIdDestinations` list (its Grafana datasource template wraps the single map in
- * `list (dict ...)`), so only one label name can link. `traceID` is what Tempo's metrics generator
- * writes on its span-metric and service-graph exemplars (the `metrics_generator.trace_id_label_name`
- * override, default "traceID"), the main exemplar source here. Exemplars that applications emit
- * with `trace_id` (the OTel convention, e.g. OTLP metrics through the collector's
- * prometheus_remote_write exporter) are stored but show no Tempo link.
+ * `list (dict ...)`), so only one label name can link. `trace_id` is what the collector's
+ * prometheus_remote_write exporter writes on exemplars: those of the span_metrics connector (the
+ * RED metrics, TRACE_METRICS in render/collector.ts) and those applications attach to their own
+ * OTLP metrics, so both link.
  */
-export const EXEMPLAR_TRACE_ID_LABEL = "traceID";
+export const EXEMPLAR_TRACE_ID_LABEL = TRACE_METRICS.exemplarTraceIdLabel;
+
+/**
+ * Span -> RED metrics of its service (Grafana's Tempo datasource `tracesToMetrics`), from the
+ * collector's span_metrics series (TRACE_METRICS). `$$__tags` becomes `service_name="<service>"`
+ * (the tag mapping below); it goes last so the trailing comma PromQL accepts is left when empty.
+ * `$$` is Grafana provisioning's escape for a literal `$`.
+ */
+export const TRACES_TO_METRICS_QUERIES = (() => {
+    const m = TRACE_METRICS;
+    const by = `sum by (${m.labels.spanName})`;
+    return [
+        { name: "Request rate", query: `${by} (rate(${m.calls}{$$__tags}[5m]))` },
+        { name: "Error rate", query: `${by} (rate(${m.calls}{${m.labels.statusCode}="${m.errorStatus}", $$__tags}[5m]))` },
+        { name: "p95 latency", query: `histogram_quantile(0.95, sum by (le, ${m.labels.spanName}) (rate(${m.durationBucket}{$$__tags}[5m])))` },
+    ];
+})();
+
+/**
+ * Components the cloud runs and hides on managed clusters (EKS, GKE: every cluster here). The
+ * control plane's controller manager, scheduler and etcd are not reachable from the nodes, and
+ * kube-proxy serves its metrics on 127.0.0.1:10249 on both clouds (GKE with Dataplane V2 runs none).
+ * Scraping them only yields `up == 0`, and their default alerts (KubeControllerManagerDown,
+ * KubeSchedulerDown, etcdMembersDown, KubeProxyDown, ...) would fire forever. `enabled: false`
+ * removes the scrape Service, the ServiceMonitor, the rule groups and the dashboards: the chart
+ * renders each rule group only when both the component and its `defaultRules.rules.<group>` switch
+ * are on, so the component switch alone is enough (setting both would make the rules switch a key
+ * that changes nothing).
+ */
+export const MANAGED_CONTROL_PLANE_COMPONENTS = ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"] as const;
 
 /**
  * Trace -> logs query for Grafana's Tempo datasource (`tracesToLogsV2.query`, with `customQuery`).
@@ -182,19 +211,15 @@ function additionalDataSources(tier: Tier): Record<string, unknown>[] {
                 customQuery: true,
                 query: TRACES_TO_LOGS_QUERY,
             },
-            /** Span -> RED metrics of its service, from Tempo's metrics generator (label `service`). */
+            /** Span -> RED metrics of its service, from the collector's span_metrics (TRACES_TO_METRICS_QUERIES). */
             tracesToMetrics: {
                 datasourceUid: DATASOURCE_UIDS.prometheus,
                 spanStartTimeShift: "-5m",
                 spanEndTimeShift: "5m",
-                tags: [{ key: "service.name", value: "service" }],
-                queries: [
-                    { name: "Request rate", query: "sum by (span_name) (rate(traces_spanmetrics_calls_total{$$__tags}[5m]))" },
-                    // $__tags goes last: PromQL accepts the trailing comma left when it is empty.
-                    { name: "Error rate", query: 'sum by (span_name) (rate(traces_spanmetrics_calls_total{status_code="STATUS_CODE_ERROR", $$__tags}[5m]))' },
-                    { name: "p95 latency", query: "histogram_quantile(0.95, sum by (le, span_name) (rate(traces_spanmetrics_latency_bucket{$$__tags}[5m])))" },
-                ],
+                tags: [{ key: "service.name", value: TRACE_METRICS.labels.service }],
+                queries: TRACES_TO_METRICS_QUERIES.map(q => ({ ...q })),
             },
+            /** The service map reads the servicegraph connector's traces_service_graph_* series here. */
             serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
             nodeGraph: { enabled: true },
             lokiSearch: { datasourceUid: DATASOURCE_UIDS.loki },
@@ -210,12 +235,8 @@ function additionalDataSources(tier: Tier): Record<string, unknown>[] {
  * KubeSchedulerDown, KubeProxyDown, etcd*) fire forever on a healthy cluster; disabling a component
  * also drops its rules and dashboards.
  */
-export const MANAGED_CONTROL_PLANE = {
-    kubeControllerManager: { enabled: false },
-    kubeScheduler: { enabled: false },
-    kubeEtcd: { enabled: false },
-    kubeProxy: { enabled: false },
-} as const;
+export const MANAGED_CONTROL_PLANE: Readonly<Record<(typeof MANAGED_CONTROL_PLANE_COMPONENTS)[number], { readonly enabled: false }>> =
+    Object.fromEntries(MANAGED_CONTROL_PLANE_COMPONENTS.map(c => [c, { enabled: false }])) as never;
 
 /**
  * kube-prometheus-stack values for one cluster. `alerting` (render/alertmanager.ts) becomes
@@ -245,8 +266,8 @@ export function renderKubePrometheusStackValues(input: RenderInput, alerting?: A
         exemplars: { maxSize: EXEMPLARS_MAX_SIZE[tier] },
         tsdb: { outOfOrderTimeWindow: PROMETHEUS_OUT_OF_ORDER_TIME_WINDOW },
         /**
-         * Tempo's metrics generator and the collector push span/service-graph metrics here, to every
-         * replica (topology endpoints().prometheusRemoteWriteReplicas).
+         * The collector pushes span/service-graph metrics and applications' OTLP metrics here, to
+         * every replica (topology endpoints().prometheusRemoteWriteReplicas).
          */
         enableRemoteWriteReceiver: true,
         /** Attached to alerts (and anything leaving this Prometheus), so routing can tell clusters apart. */
@@ -292,6 +313,8 @@ export function renderKubePrometheusStackValues(input: RenderInput, alerting?: A
             passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
         },
         sidecar: {
+            /** Shared by the dashboards and datasources sidecar containers. */
+            resources: resourceValues(HELPER_RESOURCES.grafanaSidecar),
             datasources: {
                 /**
                  * The chart-provisioned default Prometheus datasource, pinned to topology's UID. Its
@@ -315,6 +338,8 @@ export function renderKubePrometheusStackValues(input: RenderInput, alerting?: A
         crds: { enabled: false },
         prometheusOperator: {
             resources: resourceValues(size.prometheusOperator.resources),
+            /** `patch.resources` sizes both certificate Jobs (admission-create and admission-patch). */
+            admissionWebhooks: { patch: { resources: resourceValues(HELPER_RESOURCES.admissionJobs) } },
         },
         prometheus: {
             /** Chart default `minAvailable: 1`. */
@@ -329,7 +354,8 @@ export function renderKubePrometheusStackValues(input: RenderInput, alerting?: A
         },
         grafana,
         /** Out of `monitoring`, which then needs no more than the `baseline` Pod Security level. */
-        "prometheus-node-exporter": { namespaceOverride: NAMESPACES.nodeExporter },
+        "prometheus-node-exporter": { namespaceOverride: NAMESPACES.nodeExporter, resources: resourceValues(HELPER_RESOURCES.nodeExporter) },
+        "kube-state-metrics": { resources: resourceValues(HELPER_RESOURCES.kubeStateMetrics) },
         ...MANAGED_CONTROL_PLANE,
     };
 }

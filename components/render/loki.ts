@@ -6,7 +6,7 @@
  * `input.retention.logsMs` via compactor retention.
  */
 import { toHours } from "../duration";
-import { LOKI_CANARY_RESOURCES, LOKI_LIGHT_RESOURCES, resourceValues, SIZING } from "../sizing";
+import { HELPER_RESOURCES, LOKI_CANARY_RESOURCES, LOKI_LIGHT_RESOURCES, resourceValues, SIZING } from "../sizing";
 import { RELEASES } from "./topology";
 import type { RenderInput, Tier } from "./types";
 
@@ -89,6 +89,16 @@ function pdb(tier: Tier): Record<string, unknown> {
     return SIZING[tier].podDisruptionBudgets ? { enabled: true, maxUnavailable: 1 } : { enabled: false };
 }
 
+/**
+ * The gateway's rollout. The chart gives its pods a REQUIRED anti-affinity per node, and runs as
+ * many as the other components (3 in prod, on node pools of 3 nodes at minimum). With the default
+ * RollingUpdate surge, a rollout first adds a 4th pod that no node may take, and the rollout (and
+ * the atomic Helm upgrade) hangs. Replacing pods one at a time, with no surge, needs no spare node:
+ * one pod of 3 is down while its replacement starts on the node it left (2 keep serving; the PDB
+ * allows the same 1). In dev (1 replica) the gateway is briefly down during a rollout.
+ */
+export const GATEWAY_DEPLOYMENT_STRATEGY = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } as const;
+
 /** replicas, resources and PDB of every component. Per-mode extras (persistence) are merged on top in renderLokiValues. */
 function workloads(tier: Tier): Record<Component, Record<string, unknown>> {
     const counts = replicaCounts(tier);
@@ -98,8 +108,9 @@ function workloads(tier: Tier): Record<Component, Record<string, unknown>> {
         out[c] = replicas === 0 ? { replicas } : {
             replicas,
             resources: resourceValues(HEAVY.has(c) ? SIZING[tier].loki.resources : LOKI_LIGHT_RESOURCES),
-            // The compactor has no podDisruptionBudget key: it is a singleton.
-            ...(c === "compactor" ? {} : { podDisruptionBudget: pdb(tier) }),
+            // A budget only where there is more than one pod: the chart renders none for one replica
+            // (the singleton compactor, dev's monolith), so the key would do nothing there.
+            ...(replicas > 1 ? { podDisruptionBudget: pdb(tier) } : {}),
         };
     }
     return out;
@@ -186,11 +197,16 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
         serviceAccount: { create: true, name: identity.serviceAccount, annotations: { ...identity.annotations } },
 
         /**
-         * dev: the monolith, with its data (WAL, index cache, compactor marks) on a PVC of SIZING's size.
-         * The chart's deprecated top-level `podDisruptionBudget` overrides singleBinary's PDB, so it
-         * follows SIZING too.
+         * No rules sidecar, and RBAC in the namespace only. The chart's sidecar watches ConfigMaps and
+         * Secrets for rule files (nothing here writes any: the ruler reads the ruler bucket), and for
+         * it the chart binds a ClusterRole that reads Secrets in every namespace to Loki's service
+         * account, which is also its cloud identity. With both off the chart renders no ClusterRole,
+         * ClusterRoleBinding, Role or RoleBinding at all.
          */
-        podDisruptionBudget: { enabled: sizing.podDisruptionBudgets },
+        sidecar: { rules: { enabled: false } },
+        rbac: { namespaced: true },
+
+        /** dev: the monolith, with its data (WAL, index cache, compactor marks) on a PVC of SIZING's size. */
         singleBinary: {
             ...w.singleBinary,
             ...(tier === "dev" ? { persistence: { enabled: true, size: sizing.loki.storage } } : {}),
@@ -230,6 +246,8 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
          */
         chunksCache: { enabled: true, allocatedMemory: sizing.loki.chunksCacheMb },
         resultsCache: { enabled: true, allocatedMemory: sizing.loki.resultsCacheMb },
+        /** The memcached-exporter sidecar of both caches (chart default: no resources). */
+        memcachedExporter: { resources: resourceValues(HELPER_RESOURCES.memcachedExporter) },
 
         /**
          * The single entry point: Alloy pushes (/loki/api/v1/push), the collector sends OTLP
@@ -244,18 +262,20 @@ export function renderLokiValues(input: RenderInput): Record<string, unknown> {
             replicas: sizing.loki.replicas,
             verboseLogging: false,
             resources: resourceValues(LOKI_LIGHT_RESOURCES),
-            podDisruptionBudget: pdb(tier),
+            /** The nginx exporter sidecar. */
+            metrics: { resources: resourceValues(HELPER_RESOURCES.gatewayExporter) },
+            ...(sizing.loki.replicas > 1 ? { podDisruptionBudget: pdb(tier) } : {}),
+            deploymentStrategy: GATEWAY_DEPLOYMENT_STRATEGY,
         },
 
         /**
          * The canary stays on in both tiers as one small Deployment (chart default: a DaemonSet,
          * one pod per node). It writes a line a second through the gateway and reads it back,
          * so its metrics are an end-to-end probe of the write and read paths.
-         * The helm test is off in both tiers. Pulumi never runs `helm test`, and the test
-         * image tag floats (`latest`). validate.yaml only needs the canary when the test is on.
+         * `test.enabled` is left alone: chart 18.11.0 ships no test pod, and its only reader
+         * (validate.yaml) merely requires the canary when it is on, which it is.
          */
         lokiCanary: { enabled: true, kind: "Deployment", replicas: 1, resources: resourceValues(LOKI_CANARY_RESOURCES) },
-        test: { enabled: false },
 
         /** Deprecated bundled MinIO stays off (chart default false; the shipped examples turn it on). */
         minio: { enabled: false },

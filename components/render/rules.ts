@@ -6,7 +6,7 @@
  * writes all groups into one file promtool reads.
  *
  * Error rate and latency are computed per service from the RED metrics that the collector's
- * spanmetrics connector derives from every span (SPAN_METRICS), so they work for any
+ * span_metrics connector derives from every span (SPAN_METRICS), so they work for any
  * OpenTelemetry-instrumented service without its own /metrics endpoint.
  *
  * No noise: every alert has a `for` and a threshold a healthy cluster stays below, alerts on
@@ -15,20 +15,22 @@
  */
 import type { AlertingInput, Severity, SloSettings } from "./alerting";
 import { parseDuration } from "../duration";
+import { TRACE_METRICS } from "./collector";
 
 /**
- * The span metrics the collector's spanmetrics connector writes (standard OTel names with the
- * `traces_span_metrics` namespace, exported through Prometheus remote write, histogram unit seconds).
- * Adjust here if the collector's connector config changes: every rule, SLO and dashboard query is
- * built from this one constant.
+ * The span metrics as rules, SLOs and dashboards query them. Names, labels and the error status come
+ * from TRACE_METRICS (render/collector.ts), the one definition of what the collector's span_metrics
+ * connector writes through Prometheus remote write; this adds only what queries need beyond the names.
+ * Series carry more labels than these (collector_instance_id, resource attributes), so every query
+ * aggregates with `sum by (...)`.
  */
 export const SPAN_METRICS = {
-    calls: "traces_span_metrics_calls_total",
-    durationBucket: "traces_span_metrics_duration_seconds_bucket",
-    serviceLabel: "service_name",
-    statusCodeLabel: "status_code",
-    errorStatus: "STATUS_CODE_ERROR",
-    spanKindLabel: "span_kind",
+    calls: TRACE_METRICS.calls,
+    durationBucket: TRACE_METRICS.durationBucket,
+    serviceLabel: TRACE_METRICS.labels.service,
+    statusCodeLabel: TRACE_METRICS.labels.statusCode,
+    errorStatus: TRACE_METRICS.errorStatus,
+    spanKindLabel: TRACE_METRICS.labels.spanKind,
     /** Spans that stand for a request the service answered: RED counts only these. */
     requestSpanKinds: ["SPAN_KIND_SERVER", "SPAN_KIND_CONSUMER"],
     /**

@@ -1,17 +1,18 @@
 /**
  * Helm values for Tempo. dev runs the single-binary `tempo` chart; prod runs `tempo-distributed`
  * 2.x (see TEMPO_PROD_MODE_RATIONALE). Both write traces to the cluster's object-storage bucket
- * through workload identity, accept OTLP from the collector gateway, and run the metrics generator
- * (service graphs + span metrics) remote-writing to every Prometheus replica.
+ * through workload identity and accept OTLP (only) from the collector gateway. The metrics generator
+ * stays off (TEMPO_METRICS_GENERATOR_RATIONALE): RED metrics and the service graph come from the
+ * collector's connectors, which see every span before sampling.
  *
  * Service names follow topology.ts: fullnameOverride = RELEASES.tempo, so dev exposes `tempo`
  * (3200 HTTP, 4317/4318 OTLP) and prod `tempo-query-frontend` (3200) and `tempo-distributor`
  * (4317/4318); tempo-distributed names every resource `<fullname>-<component>`.
  */
 import { toHours } from "../duration";
-import { resourceValues, SIZING, TEMPO_PROD_COMPONENTS } from "../sizing";
+import { OTLP_MESSAGE_LIMITS, resourceValues, SIZING, TEMPO_MEMCACHED_RESOURCES, TEMPO_PROD_COMPONENTS } from "../sizing";
 import type { ChartKey } from "../versions";
-import { endpoints, RELEASES } from "./topology";
+import { RELEASES } from "./topology";
 import type { RenderInput } from "./types";
 
 export type TempoChartKey = Extract<ChartKey, "tempo" | "tempoDistributed">;
@@ -34,8 +35,87 @@ export const TEMPO_PROD_MODE_RATIONALE =
     "that applies retention. Move prod to tempo-distributed 3.x once a managed Kafka (Amazon MSK, " +
     "Google Managed Service for Apache Kafka) is part of the stack.";
 
-/** The metrics-generator processors enabled for the (single) tenant. */
-export const TEMPO_METRICS_GENERATOR_PROCESSORS = ["service-graphs", "span-metrics"] as const;
+/**
+ * Why Tempo's metrics generator is off, for the README. It only sees what the collector's
+ * tail_sampling kept: with 10 % of ordinary traces and every error kept, its request rates were about
+ * 10x too low and its error ratios inflated. The collector's span_metrics and servicegraph connectors
+ * now compute RED metrics and the service graph from every span, before sampling
+ * (render/collector.ts), under the names Grafana reads. Keeping the generator for TraceQL metrics
+ * (its local-blocks processor) was weighed and left out: those queries would again count sampled
+ * traces only, i.e. the same skewed rates, under another name; and the generator would cost 2 pods
+ * at 2-4 GiB in prod plus a second writer to Prometheus.
+ */
+export const TEMPO_METRICS_GENERATOR_RATIONALE =
+    "Tempo's metrics generator is off: it sees only sampled traces, so its rates and error ratios are " +
+    "skewed; the collector's span_metrics and servicegraph connectors compute them from every span " +
+    "before tail sampling. TraceQL metrics (local-blocks) would count sampled traces too, so they are " +
+    "not offered rather than offered wrong.";
+
+/** OTLP gRPC receiver limit and Tempo's own gRPC server limits (distributor -> ingester pushes carry the same batches), in bytes. */
+const GRPC_MAX_MSG_BYTES = OTLP_MESSAGE_LIMITS.maxRecvMib * 1024 * 1024;
+
+/**
+ * The dev chart's tempo.yaml template (its top-level `config`, run through `tpl`), copied from
+ * tempo 2.2.4 with ONE line changed: `distributor.receivers` renders the receivers without `jaeger`.
+ * The chart's Service template (`_ports.tpl`) reads `tempo.receivers.jaeger.protocols.*`, so the key
+ * cannot be removed (a null breaks the Service: "nil pointer evaluating interface {}.protocols");
+ * instead the config leaves it out, and the Jaeger endpoints are emptied so the Service exposes no
+ * Jaeger port (see singleBinaryValues). test/render-tempo.test.ts checks this is the chart's own
+ * template but for that line, so a chart bump that changes it fails there.
+ */
+export const TEMPO_DEV_CONFIG_RECEIVERS_LINE = '    {{- toYaml (omit .Values.tempo.receivers "jaeger") | nindent 8 }}';
+export const TEMPO_DEV_CONFIG_TEMPLATE = [
+    "stream_over_http_enabled: {{ .Values.tempo.streamOverHttpEnabled }}",
+    "memberlist:",
+    '  cluster_label: "{{ .Release.Name }}.{{ .Release.Namespace }}"',
+    "multitenancy_enabled: {{ .Values.tempo.multitenancyEnabled }}",
+    "usage_report:",
+    "  reporting_enabled: {{ .Values.tempo.reportingEnabled }}",
+    "compactor:",
+    "  compaction:",
+    "    block_retention: {{ .Values.tempo.retention }}",
+    "distributor:",
+    "  receivers:",
+    TEMPO_DEV_CONFIG_RECEIVERS_LINE,
+    "ingester:",
+    "  {{- toYaml .Values.tempo.ingester | nindent 6 }}",
+    "server:",
+    "  {{- toYaml .Values.tempo.server | nindent 6 }}",
+    "storage:",
+    "  {{- toYaml .Values.tempo.storage | nindent 6 }}",
+    "querier:",
+    "  {{- toYaml .Values.tempo.querier | nindent 6 }}",
+    "query_frontend:",
+    "  {{- toYaml .Values.tempo.queryFrontend | nindent 6 }}",
+    "overrides:",
+    "  {{- toYaml .Values.tempo.overrides | nindent 6 }}",
+    "  {{- if .Values.tempo.metricsGenerator.enabled }}",
+    "metrics_generator:",
+    "  {{- if .Values.tempo.metricsGenerator.processor }}",
+    "  processor:",
+    "    {{- toYaml .Values.tempo.metricsGenerator.processor | nindent 8 }}",
+    "  {{- end }}",
+    "  {{- if .Values.tempo.metricsGenerator.registry }}",
+    "  registry:",
+    "    {{- toYaml .Values.tempo.metricsGenerator.registry | nindent 8 }}",
+    "  {{- end }}",
+    "  storage:",
+    "    path: {{ .Values.tempo.metricsGenerator.storage.path | quote }}",
+    "    {{- if .Values.tempo.metricsGenerator.storage.remote_write }}",
+    "    remote_write:",
+    "      {{- toYaml .Values.tempo.metricsGenerator.storage.remote_write | nindent 10 }}",
+    "    {{- else }}",
+    "    remote_write:",
+    "      - url: {{ .Values.tempo.metricsGenerator.remoteWriteUrl }}",
+    "    {{- end }}",
+    "  traces_storage:",
+    "    path: {{ .Values.tempo.metricsGenerator.traces_storage.path | quote }}",
+    "  {{- end }}",
+    "",
+].join("\n");
+
+/** The Jaeger protocols of the dev chart's defaults; each gets an empty endpoint so `_ports.tpl` renders no Service port for it. */
+const CHART_JAEGER_PROTOCOLS = ["grpc", "thrift_binary", "thrift_compact", "thrift_http"] as const;
 
 /**
  * OTLP receivers listen on all interfaces. Tempo 2.7 took the OpenTelemetry Collector's receiver
@@ -66,25 +146,6 @@ function serviceAccount(input: RenderInput): Record<string, unknown> {
     return { create: true, name: id.serviceAccount, annotations: { ...id.annotations } };
 }
 
-/**
- * Metrics-generator remote write, one entry per Prometheus replica: the replicas do not share data,
- * so each needs every sample. Exemplars link span-metric samples to their traces in Grafana.
- */
-function remoteWrite(input: RenderInput): Array<Record<string, unknown>> {
-    return endpoints(input.tier).prometheusRemoteWriteReplicas.map(url => ({ url, send_exemplars: true }));
-}
-
-/**
- * Both charts render `overrides` verbatim into tempo.yaml in the new (Tempo >= 2.3) format. Its
- * `defaults` block applies to every tenant, including the implicit "single-tenant". The legacy
- * flat `metrics_generator_processors` key does not belong in it. The generator produces no metrics
- * until the processors are listed here.
- */
-function overrides(): Record<string, unknown> {
-    return { defaults: { metrics_generator: { processors: [...TEMPO_METRICS_GENERATOR_PROCESSORS] } } };
-}
-
-/** Plain copy of a SIZING resources block (values must be plain data). */
 
 /** GOMEMLIMIT at 85% of the memory limit, the factor tempo-distributed injects on its own. */
 function goMemLimit(limit: string): string {
@@ -103,7 +164,7 @@ function singleBinaryValues(input: RenderInput): Record<string, unknown> {
         serviceAccount: serviceAccount(input),
         /** Scraped by kube-prometheus-stack, at the stack's scrape interval. */
         serviceMonitor: { enabled: true, interval: input.scrapeInterval },
-        /** The WAL and the generator's remote-write WAL sit under /var/tempo, and this keeps them across restarts. */
+        /** The WAL sits under /var/tempo, and this keeps it across restarts. */
         persistence: { enabled: true, size: size.storage },
         tempo: {
             /** Single tenant: clients send no X-Scope-OrgID. */
@@ -122,19 +183,20 @@ function singleBinaryValues(input: RenderInput): Record<string, unknown> {
             /** The chart's `storage` is free-form: toYaml'd into tempo.yaml `storage`. */
             storage: { trace: traceStorage(input) },
             /**
-             * OTLP, as the collector exports. Helm merges maps, so the chart's default Jaeger
-             * receivers stay: removing them with null breaks the chart's Service template
-             * (templates/_ports.tpl reads `tempo.receivers.jaeger.protocols.*`: "nil pointer
-             * evaluating interface {}.protocols", found by rendering with Helm).
+             * OTLP only, as the collector exports (TEMPO_DEV_CONFIG_TEMPLATE leaves `jaeger` out of
+             * tempo.yaml; its emptied endpoints keep the chart's Service template working without
+             * Jaeger ports). gRPC takes the collector's largest batches (OTLP_MESSAGE_LIMITS).
              */
-            receivers: { otlp: { protocols: { grpc: { endpoint: OTLP_GRPC_ENDPOINT }, http: { endpoint: OTLP_HTTP_ENDPOINT } } } },
-            metricsGenerator: {
-                enabled: true,
-                /** On the persistent volume (the chart's own advice), not the default /tmp/tempo. */
-                storage: { path: "/var/tempo/metrics", remote_write: remoteWrite(input) },
+            receivers: {
+                otlp: { protocols: { grpc: { endpoint: OTLP_GRPC_ENDPOINT, max_recv_msg_size_mib: OTLP_MESSAGE_LIMITS.maxRecvMib }, http: { endpoint: OTLP_HTTP_ENDPOINT } } },
+                jaeger: { protocols: Object.fromEntries(CHART_JAEGER_PROTOCOLS.map(p => [p, { endpoint: "" }])) },
             },
-            overrides: overrides(),
+            /** tempo.yaml `server` (merged over the chart's http_listen_port): gRPC limits for the distributor's pushes to the ingester. */
+            server: { grpc_server_max_recv_msg_size: GRPC_MAX_MSG_BYTES, grpc_server_max_send_msg_size: GRPC_MAX_MSG_BYTES },
+            /** Off: TEMPO_METRICS_GENERATOR_RATIONALE. */
+            metricsGenerator: { enabled: false },
         },
+        config: TEMPO_DEV_CONFIG_TEMPLATE,
     };
 }
 
@@ -180,22 +242,23 @@ function distributedValues(input: RenderInput): Record<string, unknown> {
             config: { compaction: { block_retention: toHours(input.retention.tracesMs) } },
         },
         backendScheduler: { enabled: false },
-        metricsGenerator: {
-            enabled: true,
-            replicas: replicas.metricsGenerator,
-            resources: resourceValues(size.resources),
-            podDisruptionBudget: pdb,
-            config: { storage: { remote_write: remoteWrite(input) } },
-        },
-        /** OTLP only, as the collector gateway exports. The distributor Service exposes 4317/4318 only when these are enabled (default off). */
+        /** The chart's memcached (on by default) gets no resources from the chart. Its exporter stays off (chart default). */
+        memcached: { resources: resourceValues(TEMPO_MEMCACHED_RESOURCES) },
+        /** Off: TEMPO_METRICS_GENERATOR_RATIONALE. */
+        metricsGenerator: { enabled: false },
+        /**
+         * OTLP only, as the collector gateway exports. The distributor Service exposes 4317/4318 only
+         * when these are enabled (default off). gRPC takes the collector's largest batches.
+         */
         traces: {
             otlp: {
-                grpc: { enabled: true, receiverConfig: { endpoint: OTLP_GRPC_ENDPOINT } },
+                grpc: { enabled: true, receiverConfig: { endpoint: OTLP_GRPC_ENDPOINT, max_recv_msg_size_mib: OTLP_MESSAGE_LIMITS.maxRecvMib } },
                 http: { enabled: true, receiverConfig: { endpoint: OTLP_HTTP_ENDPOINT } },
             },
         },
+        /** Distributor -> ingester pushes carry the same batches: gRPC server limits to match (chart default 4 MiB). */
+        server: { grpc_server_max_recv_msg_size: GRPC_MAX_MSG_BYTES, grpc_server_max_send_msg_size: GRPC_MAX_MSG_BYTES },
         /** `storage.trace.s3` / `.gcs` are toYaml'd verbatim into tempo.yaml. The chart declares no default for them. */
         storage: { trace: traceStorage(input) },
-        overrides: overrides(),
     };
 }

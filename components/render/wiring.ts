@@ -209,7 +209,6 @@ export function wiring(facts: WiringFacts): Flow[] {
     const svc = (name: string, namespace: string, port: number) => ({ name, namespace, port });
     const tempoIngest = tempoPods(tier, "distributor");
     const tempoQuery = tempoPods(tier, "query-frontend");
-    const tempoGenerator = tempoPods(tier, "metrics-generator");
     const tempoIngestSvc = prod ? `${RELEASES.tempo}-distributor` : RELEASES.tempo;
     const tempoQuerySvc = prod ? `${RELEASES.tempo}-query-frontend` : RELEASES.tempo;
     const entry = prod ? PODS.collectorLb : PODS.collector;
@@ -235,8 +234,6 @@ export function wiring(facts: WiringFacts): Flow[] {
         // ---- metrics ----
         ...writers.map((w): Flow => ({ id: `${w.name}-to-prometheus`, from: w, to: PODS.prometheus, ports: tcp(9090), service: remoteWrite,
             purpose: "OTLP metrics remote-written to every Prometheus replica" })),
-        { id: "tempo-to-prometheus", from: tempoGenerator, to: PODS.prometheus, ports: tcp(9090), service: remoteWrite,
-            purpose: "Tempo's metrics generator remote-writes span metrics and service graphs to every Prometheus replica" },
         { id: "prometheus-to-alertmanager", from: PODS.prometheus, to: PODS.alertmanager, ports: tcp(9093), service: svc(`${KPS}-alertmanager`, mon, 9093),
             purpose: "Prometheus sends alerts (Prometheus CR alerting.alertmanagers)" },
         ...(SIZING[tier].alertmanager.replicas > 1 ? [{ id: "alertmanager-mesh", from: PODS.alertmanager, to: PODS.alertmanager,

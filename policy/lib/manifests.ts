@@ -46,7 +46,12 @@ async function renderWithHelm(resources: readonly PolicyResource[]): Promise<Ren
     const helm = resources.filter(r => HELM_TYPES.includes(r.type));
     const out = new Map<string, readonly K8sObject[]>();
     const stackOf = (r: PolicyResource) => {
-        for (let p: PolicyResource | undefined = r; p; p = p.parent) if (p.type === T.observabilityStack) return String(clusterOfStack(p));
+        // The same walk as tools/lib/report.ts clusterOf: releases of a cluster's platform (the EKS
+        // Cluster Autoscaler) sit under obs:<cloud>:ClusterPlatform, named after the cluster.
+        for (let p: PolicyResource | undefined = r; p; p = p.parent) {
+            if (p.type === T.observabilityStack) return String(clusterOfStack(p));
+            if (p.type === "obs:aws:ClusterPlatform" || p.type === "obs:gcp:ClusterPlatform") return p.name;
+        }
         return undefined;
     };
     for (const x of rendered) {

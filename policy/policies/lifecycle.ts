@@ -4,6 +4,9 @@
  * vanishes while the backend still serves it) and no later than the retention, rounded up to whole
  * days, plus a margin (cost stays capped). A bucket that holds configuration (the Loki ruler)
  * never expires. The writers and their retention are read from the Helm release values.
+ * Expiry may be scoped by prefix (S3 rule filters, GCS `matchesPrefixes`): every prefix that holds
+ * data must then be covered by a rule within those bounds, and Loki's delete-requests database in
+ * its chunks bucket (`index/delete_requests/`) must be covered by none.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { dig, durationMs, fmt, isChart, Props, T } from "../lib/common";
@@ -21,6 +24,28 @@ interface Writer {
     /** The retention of the data, or undefined for a bucket holding configuration only. */
     readonly retentionMs: number | undefined;
     readonly configKey: string | undefined;
+    /** Object prefixes that hold the data and must expire ("" = the whole bucket). */
+    readonly dataPrefixes: readonly string[];
+    /** Object prefixes that must never expire (Loki's delete-requests database). */
+    readonly keepPrefixes: readonly string[];
+}
+
+/**
+ * Where Loki keeps data and state in its chunks bucket. Chunks go under `<tenant>/`: with
+ * `auth_enabled: false` the one tenant is `fake`, otherwise tenants are unknown and the whole
+ * bucket holds data. TSDB index tables go under `index/<schema index prefix>`. The compactor's
+ * delete-requests database lives under `<delete_request_store_key_prefix, default index/>delete_requests/`.
+ */
+function lokiChunksLayout(values: Props): { dataPrefixes: string[]; keepPrefixes: string[] } {
+    const indexRoot = "index/";
+    const keyPrefix = dig(values, "loki", "compactor", "delete_request_store_key_prefix");
+    const keepPrefixes = [`${typeof keyPrefix === "string" ? keyPrefix : indexRoot}delete_requests/`];
+    if (dig(values, "loki", "auth_enabled") !== false) return { dataPrefixes: [""], keepPrefixes };
+    const configs: unknown = dig(values, "loki", "schemaConfig", "configs");
+    const indexPrefixes = (Array.isArray(configs) ? configs : [])
+        .map(c => dig(c, "index", "prefix"))
+        .filter((p): p is string => typeof p === "string");
+    return { dataPrefixes: ["fake/", ...[...new Set(indexPrefixes)].map(p => `${indexRoot}${p}`)], keepPrefixes };
 }
 
 /** Buckets named in the Loki and Tempo release values, with the retention of what goes there. */
@@ -35,73 +60,71 @@ export function bucketWriters(resources: readonly PolicyResource[]): Map<string,
             for (const [kind, bucket] of Object.entries<unknown>(names)) {
                 if (typeof bucket !== "string") continue;
                 out.set(bucket, kind === "ruler"
-                    ? { backend: "Loki (ruler)", retentionMs: undefined, configKey: undefined }
-                    : { backend: `Loki (${kind})`, retentionMs, configKey: "observability:retention.logs" });
+                    ? { backend: "Loki (ruler)", retentionMs: undefined, configKey: undefined, dataPrefixes: [], keepPrefixes: [] }
+                    : { backend: `Loki (${kind})`, retentionMs, configKey: "observability:retention.logs", ...(kind === "chunks" ? lokiChunksLayout(values) : { dataPrefixes: [""], keepPrefixes: [] }) });
             }
         } else if (isChart(r.props, "tempo", "tempo-distributed")) {
             const distributed = isChart(r.props, "tempo-distributed");
             const retentionMs = durationMs(distributed ? dig(values, "compactor", "config", "compaction", "block_retention") : dig(values, "tempo", "retention"));
             const trace = distributed ? dig(values, "storage", "trace") : dig(values, "tempo", "storage", "trace");
             for (const bucket of [dig(trace, "s3", "bucket"), dig(trace, "gcs", "bucket_name"), dig(trace, "azure", "container_name")]) {
-                if (typeof bucket === "string") out.set(bucket, { backend: "Tempo", retentionMs, configKey: "observability:retention.traces" });
+                if (typeof bucket === "string") out.set(bucket, { backend: "Tempo", retentionMs, configKey: "observability:retention.traces", dataPrefixes: [""], keepPrefixes: [] });
             }
         }
     }
     return out;
 }
 
-interface Expiry {
-    /** The earliest day any enabled rule deletes current objects (some or all). */
-    readonly earliest: number | undefined;
-    /** The day a whole-bucket rule deletes every current object, if any. */
-    readonly all: number | undefined;
+/**
+ * One enabled expiry: after `days`, deletes current objects under `prefix` ("" = the whole bucket),
+ * or, when `prefix` is undefined, only some objects selected by other conditions (tags, sizes,
+ * suffixes, storage classes), which count for "deletes too early" but cover no prefix.
+ */
+interface ExpiryRule {
+    readonly days: number;
+    readonly prefix: string | undefined;
 }
 
-const isWholeBucket = (filter: unknown) => {
-    if (filter === undefined || filter === null) return true;
-    const f = filter as Props;
-    return !f.tag && !f.and && !f.objectSizeGreaterThan && !f.objectSizeLessThan && (f.prefix === undefined || f.prefix === "");
-};
-
-function minOf(xs: number[]): number | undefined {
-    return xs.length ? Math.min(...xs) : undefined;
+function s3Rules(rules: Props[]): ExpiryRule[] {
+    return rules.filter(r => r.status === "Enabled" && typeof dig(r, "expiration", "days") === "number").map(r => {
+        const f: Props = r.filter ?? {};
+        const onlyPrefix = !f.tag && !f.and && f.objectSizeGreaterThan === undefined && f.objectSizeLessThan === undefined;
+        const prefix = [f.prefix, r.prefix].find(p => typeof p === "string" && p !== "") ?? "";
+        return { days: r.expiration.days as number, prefix: onlyPrefix ? prefix : undefined };
+    });
 }
 
-function s3Expiry(rules: Props[]): Expiry {
-    const enabled = rules.filter(r => r.status === "Enabled" && typeof dig(r, "expiration", "days") === "number");
-    return {
-        earliest: minOf(enabled.map(r => r.expiration.days)),
-        all: minOf(enabled.filter(r => isWholeBucket(r.filter) && (r.prefix === undefined || r.prefix === "")).map(r => r.expiration.days)),
-    };
+function gcsRules(rules: Props[]): ExpiryRule[] {
+    return rules.filter(r => dig(r, "action", "type") === "Delete" && typeof dig(r, "condition", "age") === "number").flatMap((r): ExpiryRule[] => {
+        const c: Props = r.condition;
+        const days = c.age as number;
+        const onlyPrefix = !c.matchesSuffixes?.length && !c.matchesStorageClasses?.length && c.withState !== "ARCHIVED" && c.noAge !== true;
+        if (!onlyPrefix) return [{ days, prefix: undefined }];
+        const prefixes: string[] = c.matchesPrefixes?.length ? c.matchesPrefixes : [""];
+        return prefixes.map(prefix => ({ days, prefix }));
+    });
 }
 
-function gcsExpiry(rules: Props[]): Expiry {
-    const deletes = rules.filter(r => dig(r, "action", "type") === "Delete" && typeof dig(r, "condition", "age") === "number");
-    const whole = (r: Props) => {
-        const c = r.condition ?? {};
-        return !c.matchesPrefixes?.length && !c.matchesSuffixes?.length && !c.matchesStorageClasses?.length && c.withState !== "ARCHIVED" && c.noAge !== true;
-    };
-    return { earliest: minOf(deletes.map(r => r.condition.age)), all: minOf(deletes.filter(whole).map(r => r.condition.age)) };
-}
-
-/** Every bucket of the stack with its name and expiry. */
-function buckets(resources: readonly PolicyResource[]): { resource: PolicyResource; name: string; expiry: Expiry }[] {
-    const s3Rules = new Map<string, Props[]>();
+/** Every bucket of the stack with its name and expiry rules. */
+function buckets(resources: readonly PolicyResource[]): { resource: PolicyResource; name: string; rules: ExpiryRule[] }[] {
+    const s3 = new Map<string, Props[]>();
     for (const r of resources) {
-        if (r.type === T.s3Lifecycle || r.type === T.s3LifecycleV2) s3Rules.set(String(r.props.bucket), [...(s3Rules.get(String(r.props.bucket)) ?? []), ...(r.props.rules ?? [])]);
+        if (r.type === T.s3Lifecycle || r.type === T.s3LifecycleV2) s3.set(String(r.props.bucket), [...(s3.get(String(r.props.bucket)) ?? []), ...(r.props.rules ?? [])]);
     }
     const out = [];
     for (const r of resources) {
         if (r.type === T.s3Bucket || r.type === T.s3BucketV2) {
             const name = String(r.props.bucket ?? r.name);
-            out.push({ resource: r, name, expiry: s3Expiry(s3Rules.get(name) ?? []) });
+            out.push({ resource: r, name, rules: s3Rules(s3.get(name) ?? []) });
         } else if (r.type === T.gcsBucket) {
             const name = String(r.props.name ?? r.name);
-            out.push({ resource: r, name, expiry: gcsExpiry(r.props.lifecycleRules ?? []) });
+            out.push({ resource: r, name, rules: gcsRules(r.props.lifecycleRules ?? []) });
         }
     }
     return out;
 }
+
+const where = (prefix: string) => prefix === "" ? "" : ` under ${prefix}`;
 
 export const lifecyclePolicy: StackValidationPolicy = {
     name: "obs-bucket-configure-lifecycle",
@@ -118,7 +141,7 @@ export const lifecyclePolicy: StackValidationPolicy = {
         for (const b of buckets(args.resources)) {
             const w = writers.get(b.name);
             if (!w) continue;
-            const { earliest, all } = b.expiry;
+            const earliest = b.rules.length ? Math.min(...b.rules.map(r => r.days)) : undefined;
             if (w.retentionMs === undefined) {
                 if (earliest !== undefined) {
                     reportViolation(`Bucket ${b.name} holds ${w.backend} configuration, not data, yet a lifecycle rule deletes objects after ${earliest} days; remove the expiry (components/retention.ts BUCKET_RETENTION).`, b.resource.urn);
@@ -130,10 +153,21 @@ export const lifecyclePolicy: StackValidationPolicy = {
                 reportViolation(`Bucket ${b.name} deletes objects after ${earliest} days, before ${w.backend}'s ${retention} retention ends, so data vanishes early; expire after at least ${Math.ceil(w.retentionMs / DAY_MS)} days (components/retention.ts), or lower ${w.configKey}.`, b.resource.urn);
             }
             const max = Math.ceil(w.retentionMs / DAY_MS) + marginDays;
-            if (all === undefined) {
-                reportViolation(`Bucket ${b.name} never expires ${w.backend}'s data, which is kept ${retention}, so storage cost grows without bound; add a lifecycle rule expiring objects after ${max} days (components/retention.ts).`, b.resource.urn);
-            } else if (all > max) {
-                reportViolation(`Bucket ${b.name} keeps objects ${all} days, longer than ${w.backend}'s ${retention} retention plus ${marginDays} day(s) margin (${max} days); expire after at most ${max} days (components/retention.ts).`, b.resource.urn);
+            for (const keep of w.keepPrefixes) {
+                const hits = b.rules.filter(r => r.prefix !== undefined && (keep.startsWith(r.prefix) || r.prefix.startsWith(keep)));
+                if (hits.length) {
+                    const scopes = [...new Set(hits.map(r => r.prefix === "" ? "the whole bucket" : `prefix ${r.prefix}`))].join(", ");
+                    reportViolation(`Bucket ${b.name} deletes ${w.backend}'s delete-requests database under ${keep} after ${Math.min(...hits.map(r => r.days))} days (a rule on ${scopes}), losing pending and processed deletion requests; expire only the data prefixes (components/retention.ts BUCKET_EXPIRY_PREFIXES).`, b.resource.urn);
+                }
+            }
+            for (const prefix of w.dataPrefixes) {
+                const covering = b.rules.filter(r => r.prefix !== undefined && prefix.startsWith(r.prefix));
+                const days = covering.length ? Math.min(...covering.map(r => r.days)) : undefined;
+                if (days === undefined) {
+                    reportViolation(`Bucket ${b.name} never expires ${w.backend}'s data${where(prefix)}, which is kept ${retention}, so storage cost grows without bound; add a lifecycle rule expiring objects${where(prefix)} after ${max} days (components/retention.ts).`, b.resource.urn);
+                } else if (days > max) {
+                    reportViolation(`Bucket ${b.name} keeps objects${where(prefix)} ${days} days, longer than ${w.backend}'s ${retention} retention plus ${marginDays} day(s) margin (${max} days); expire after at most ${max} days (components/retention.ts).`, b.resource.urn);
+                }
             }
         }
     },

@@ -7,6 +7,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { chartName, collectorConfig, isTraceStoringCollector, ofType, pipelines, T } from "../lib/common";
 
+/** The connector's type, under its old name and the snake_case name newer collectors use (what components/render/collector.ts writes). */
+const SPAN_METRICS_TYPES = ["spanmetrics", "span_metrics"];
+
 export const redMetricsPolicy: ResourceValidationPolicy = {
     name: "obs-collector-enable-unsampled-red-metrics",
     description: "The collector that samples traces derives RED metrics from every span, with a spanmetrics connector ahead of tail sampling, so request, error and latency metrics are not reduced by sampling.",
@@ -15,7 +18,7 @@ export const redMetricsPolicy: ResourceValidationPolicy = {
         if (args.type !== T.release || chartName(args.props) !== "opentelemetry-collector") return;
         const config = collectorConfig(args.props.values);
         if (!config || !isTraceStoringCollector(config)) return;
-        const connectors = Object.keys(config.connectors ?? {}).filter(id => id.split("/")[0] === "spanmetrics");
+        const connectors = Object.keys(config.connectors ?? {}).filter(id => SPAN_METRICS_TYPES.includes(id.split("/")[0]));
         const fedUnsampled = connectors.filter(c => pipelines(config, "traces").some(([, p]) => (p.exporters ?? []).includes(c) && ofType(p.processors, "tail_sampling").length === 0));
         const read = fedUnsampled.filter(c => pipelines(config, "metrics").some(([, p]) => (p.receivers ?? []).includes(c)));
         if (connectors.length === 0) {
