@@ -61,8 +61,10 @@ interface Tag { readonly key: string; readonly value?: string }
 describe("kube-prometheus-stack values", () => {
     for (const input of ALL) {
         it(`sets only keys the pinned chart defines (${input.stack})`, () => {
-            // The grafana subchart's own values.yaml defines the keys under `grafana.` besides kps's overrides.
-            assert.deepStrictEqual(unknownKeys(renderKubePrometheusStackValues(input), "kube-prometheus-stack", { subcharts: { grafana: "grafana" } }), []);
+            // The subcharts' own values.yaml define the keys under `grafana.`, `kube-state-metrics.` and
+            // `prometheus-node-exporter.` besides kps's overrides.
+            const subcharts = { grafana: "grafana", "kube-state-metrics": "kube-state-metrics", "prometheus-node-exporter": "prometheus-node-exporter" };
+            assert.deepStrictEqual(unknownKeys(renderKubePrometheusStackValues(input), "kube-prometheus-stack", { subcharts }), []);
         });
     }
 
