@@ -386,7 +386,6 @@ describe("cloud layer: clusters that scale", () => {
             ["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "prod-eks-autoscaler-cluster-role"],
             ["kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prod-eks-autoscaler-cluster-role-binding"],
             ["kubernetes:apps/v1:Deployment", "prod-eks-autoscaler-deployment"],
-            ["kubernetes:policy/v1:PodDisruptionBudget", "prod-eks-autoscaler-pdb"],
             ["kubernetes:rbac.authorization.k8s.io/v1:Role", "prod-eks-autoscaler-role"],
             ["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "prod-eks-autoscaler-role-binding"],
             ["kubernetes:core/v1:ServiceAccount", "prod-eks-autoscaler-service-account"],

@@ -64,7 +64,7 @@ describe("policy pack on the committed graphs", function () {
         useHelmRendering();
         const byHelm = await renderedObjects(policyResources(records));
         const offline = objectsByUrn(records, await renderedOf("prod", records));
-        assert.strictEqual(byHelm.size, 15);
+        assert.strictEqual(byHelm.size, 14);
         assert.deepStrictEqual([...byHelm.keys()].sort(), [...offline.keys()].sort());
         for (const [urn, objects] of offline) assert.deepStrictEqual(byHelm.get(urn), objects, urn);
         // A stack component whose state does not carry its cluster is matched by name (prod-eks-obs → prod-eks).

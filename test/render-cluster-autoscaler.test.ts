@@ -17,7 +17,6 @@ describe("render: cluster-autoscaler", () => {
             ["rbac.authorization.k8s.io/v1", "Role", "cluster-autoscaler", "kube-system"],
             ["rbac.authorization.k8s.io/v1", "RoleBinding", "cluster-autoscaler", "kube-system"],
             ["apps/v1", "Deployment", "cluster-autoscaler", "kube-system"],
-            ["policy/v1", "PodDisruptionBudget", "cluster-autoscaler", "kube-system"],
         ]);
         assert.deepStrictEqual([CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.serviceAccount], ["kube-system", "cluster-autoscaler"]);
     });
@@ -101,10 +100,6 @@ describe("render: cluster-autoscaler", () => {
         const pod = (objects.deployment.spec as any).template.spec;
         assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
         assert.deepStrictEqual(pod.containers[0].securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-    });
-
-    it("the PodDisruptionBudget lets a drain move the single replica, selecting exactly the Deployment's pods", () => {
-        assert.deepStrictEqual(objects.podDisruptionBudget.spec, { maxUnavailable: 1, selector: (objects.deployment.spec as any).selector });
     });
 
     it("discovers only the named cluster's groups", () => {

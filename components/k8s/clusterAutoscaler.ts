@@ -6,7 +6,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "@pulumi/kubernetes/apps/v1";
 import { ServiceAccount } from "@pulumi/kubernetes/core/v1";
-import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1";
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1";
 import { clusterAutoscalerObjects, ClusterAutoscalerObjects } from "../render/clusterAutoscaler";
 
@@ -45,6 +44,5 @@ function createObjects(parent: pulumi.Resource, name: string, args: ClusterAutos
     }, { parent, dependsOn: [role, serviceAccount] });
     const deployment = new Deployment(`${name}-deployment`, { metadata: pick(x => x.deployment.metadata), spec: pick(x => x.deployment.spec) },
         { parent, dependsOn: [serviceAccount, clusterRoleBinding, roleBinding] });
-    new PodDisruptionBudget(`${name}-pdb`, { metadata: pick(x => x.podDisruptionBudget.metadata), spec: pick(x => x.podDisruptionBudget.spec) }, o);
     return deployment;
 }

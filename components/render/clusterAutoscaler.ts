@@ -36,7 +36,6 @@ export interface ClusterAutoscalerObjects {
     readonly role: k8s.rbac.v1.Role;
     readonly roleBinding: k8s.rbac.v1.RoleBinding;
     readonly deployment: k8s.apps.v1.Deployment;
-    readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
 }
 
 const READ = ["get", "list", "watch"];
@@ -139,10 +138,7 @@ export function clusterAutoscalerObjects(input: ClusterAutoscalerInput): Cluster
                 },
             },
         },
-        podDisruptionBudget: {
-            apiVersion: "policy/v1", kind: "PodDisruptionBudget",
-            metadata: { name, namespace, labels },
-            spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-        },
+        // No PodDisruptionBudget: one replica, and a PDB of maxUnavailable 1 over one pod constrains
+        // nothing (the manifest checks refuse PDBs that do not act).
     };
 }
