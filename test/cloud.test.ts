@@ -27,7 +27,7 @@ const EKS_PLATFORM_PROD = {
     "aws:s3/bucketPolicy:BucketPolicy": 3, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
     // The Cluster Autoscaler: one resource per object of its own manifests (no Helm release).
-    "kubernetes:apps/v1:Deployment": 1, "kubernetes:core/v1:ServiceAccount": 1, "kubernetes:policy/v1:PodDisruptionBudget": 1,
+    "kubernetes:apps/v1:Deployment": 1, "kubernetes:core/v1:ServiceAccount": 1,
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
     "kubernetes:rbac.authorization.k8s.io/v1:Role": 1, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 1,
     "kubernetes:storage.k8s.io/v1:StorageClass": 1,
