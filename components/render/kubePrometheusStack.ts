@@ -2,8 +2,9 @@
  * Helm values for kube-prometheus-stack 88.5.3 (Prometheus, Alertmanager, the operator, and Grafana
  * as its subchart) and for the separate Prometheus-operator CRDs release it depends on.
  *
- * Key names are checked against the pinned chart's default values (shared/reference/charts/
- * kube-prometheus-stack, and grafana/ for the `grafana` subchart) by test/render-kps.test.ts.
+ * Key names are checked against the pinned chart's default values, read from the vendored package
+ * charts/kube-prometheus-stack-<version>.tgz (and its `grafana` subchart inside it), by
+ * test/render-kps.test.ts.
  */
 import { formatDuration, parseDuration } from "../duration";
 import { EXEMPLARS_MAX_SIZE, HELPER_RESOURCES, prometheusDisk, resourceValues, SIZING, type WorkloadSizing } from "../sizing";
