@@ -41,28 +41,53 @@ describe("NetworkPolicies from the wiring table", function () {
         }
     });
 
-    it("a flow becomes an egress policy in its source namespace and an ingress policy in its destination namespace", () => {
+    it("each workload gets one egress and one ingress policy, one rule per flow in table order, the flows named in the purpose annotation", () => {
         const policies = renderNetworkPolicies({ tier: "prod", cloud: "aws" });
-        const egress = policies.find(p => p.metadata.name === "alloy-to-loki-gateway-egress")!;
-        const ingress = policies.find(p => p.metadata.name === "alloy-to-loki-gateway-ingress")!;
-        assert.deepStrictEqual(egress.metadata, { name: "alloy-to-loki-gateway-egress", namespace: "logging",
-            labels: { "app.kubernetes.io/part-of": "observability", "app.kubernetes.io/managed-by": "pulumi" }, annotations: { "observability/purpose": "Alloy's loki.write pushes container logs" } });
+        const egress = policies.find(p => p.metadata.name === "alloy-egress")!;
+        const ingress = policies.find(p => p.metadata.name === "loki-gateway-ingress")!;
+        assert.deepStrictEqual(egress.metadata, { name: "alloy-egress", namespace: "logging",
+            labels: { "app.kubernetes.io/part-of": "observability", "app.kubernetes.io/managed-by": "pulumi" },
+            annotations: { "observability/purpose": "alloy-to-loki-gateway: Alloy's loki.write pushes container logs\nalloy-to-apiserver: discovers pods and tails their logs (loki.source.kubernetes)" } });
+        const gateway = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "logging" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki", "app.kubernetes.io/component": "gateway" } } };
         assert.deepStrictEqual(egress.spec, { podSelector: { matchLabels: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "alloy" } }, policyTypes: ["Egress"],
-            egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "logging" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki", "app.kubernetes.io/component": "gateway" } } }],
-                ports: [{ port: 8080, protocol: "TCP" }] }] });
-        assert.deepStrictEqual(ingress.spec.ingress, [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "logging" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "alloy" } } }],
-            ports: [{ port: 8080, protocol: "TCP" }] }]);
+            egress: [
+                { to: [gateway], ports: [{ port: 8080, protocol: "TCP" }] },
+                { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443, protocol: "TCP" }] },
+            ] });
+        const inTracing = (instance: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tracing" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": instance } } });
+        assert.deepStrictEqual([ingress.metadata.namespace, ingress.spec.podSelector, ingress.spec.policyTypes], ["logging", { matchLabels: gateway.podSelector.matchLabels }, ["Ingress"]]);
+        assert.deepStrictEqual(ingress.spec.ingress, [
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "logging" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "alloy" } } }], ports: [{ port: 8080, protocol: "TCP" }] },
+            { from: [inTracing("otel-gateway")], ports: [{ port: 8080, protocol: "TCP" }] },
+            { from: [inTracing("otel-lb")], ports: [{ port: 8080, protocol: "TCP" }] },
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "kps" } } }], ports: [{ port: 8080, protocol: "TCP" }] },
+        ]);
         // Applications anywhere reach the entry tier; the GKE metadata server only exists on GCP.
-        const apps = policies.find(p => p.metadata.name === "apps-to-collector-ingress")!;
+        const apps = policies.find(p => p.metadata.name === "otel-lb-ingress")!;
         assert.deepStrictEqual([apps.metadata.namespace, apps.spec.podSelector, apps.spec.ingress], ["tracing", { matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": "otel-lb" } },
             [{ from: [{ namespaceSelector: {}, podSelector: {} }], ports: [{ port: 4317, protocol: "TCP" }, { port: 4318, protocol: "TCP" }] }]]);
-        assert.ok(!policies.some(p => p.metadata.name.includes("gke-metadata")));
-        assert.deepStrictEqual(renderNetworkPolicies({ tier: "prod", cloud: "gcp" }).filter(p => p.metadata.name.includes("gke-metadata")).map(p => [p.metadata.name, p.spec.egress]), [
-            ["loki-to-gke-metadata-egress", [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] }]],
-            ["loki-to-gke-metadata-dpv2-egress", [{ to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] }]],
-            ["tempo-to-gke-metadata-egress", [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] }]],
-            ["tempo-to-gke-metadata-dpv2-egress", [{ to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] }]],
-        ]);
+        assert.ok(!policies.some(p => JSON.stringify(p).includes("169.254.169.25")));
+        const gcp = renderNetworkPolicies({ tier: "prod", cloud: "gcp" });
+        for (const name of ["loki-egress", "tempo-egress"]) {
+            const p = gcp.find(x => x.metadata.name === name)!;
+            assert.deepStrictEqual(p.spec.egress!.slice(-2), [
+                { to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] },
+                { to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] },
+            ], name);
+        }
+        // 4 namespaces × (default-deny, allow-dns, all-pods-ingress for Prometheus's scrapes) plus one policy per workload and direction.
+        assert.deepStrictEqual([policies.length, gcp.length], [33, 33]);
+        assert.deepStrictEqual(policies.filter(p => p.metadata.namespace === "monitoring").map(p => p.metadata.name).sort(), [
+            "admission-jobs-egress", "alertmanager-egress", "alertmanager-ingress", "all-pods-ingress", "allow-dns", "default-deny", "grafana-egress",
+            "kube-state-metrics-egress", "prometheus-egress", "prometheus-ingress", "prometheus-operator-egress", "prometheus-operator-ingress"]);
+    });
+
+    it("the renderer refuses a wiring table with a flow id twice, and two workloads of one namespace sharing a selector under different names", () => {
+        const flows = wiring({ tier: "dev", cloud: "aws" });
+        assert.throws(() => renderPoliciesForFlows([...flows, flows[0]!], stackNamespaces()), { message: `flow ${flows[0]!.id} is in the wiring table twice: flow ids must be unique` });
+        const alloy = flows.find(f => f.id === "alloy-to-loki-gateway")!;
+        const renamed = { ...alloy, id: "alloy-again", from: { ...(alloy.from as any), name: "log-agent" } };
+        assert.throws(() => renderPoliciesForFlows([...flows, renamed], stackNamespaces()), { message: "workloads alloy and log-agent have the same selector in logging: one name per selector" });
     });
 
     it("the evaluator: selectors, namespaces, ports and ipBlocks", () => {
@@ -81,7 +106,7 @@ describe("NetworkPolicies from the wiring table", function () {
     it("API-server egress: GKE's control-plane range only; EKS any address on 443", () => {
         const grafana = pod("monitoring", { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "kps" });
         const gke = renderNetworkPolicies({ tier: "dev", cloud: "gcp" });
-        assert.deepStrictEqual(gke.find(p => p.metadata.name === "grafana-to-apiserver-egress")!.spec.egress, [{ to: [{ ipBlock: { cidr: "172.16.0.0/28" } }], ports: [{ port: 443, protocol: "TCP" }] }]);
+        assert.deepStrictEqual(gke.find(p => p.metadata.name === "grafana-egress")!.spec.egress!.at(-1), { to: [{ ipBlock: { cidr: "172.16.0.0/28" } }], ports: [{ port: 443, protocol: "TCP" }] });
         assert.ok(allows(gke, { from: grafana, to: ip("172.16.0.2"), port: 443, protocol: "TCP" }));
         assert.ok(!allows(gke, { from: grafana, to: ip("203.0.113.10"), port: 443, protocol: "TCP" }));
         assert.ok(allows(renderNetworkPolicies({ tier: "dev", cloud: "aws" }), { from: grafana, to: ip("203.0.113.10"), port: 443, protocol: "TCP" }));

@@ -2,13 +2,16 @@
  * Kubernetes NetworkPolicies for one cluster, rendered from the wiring table (render/wiring.ts):
  *   - `default-deny` in every stack namespace: no ingress and no egress for any pod;
  *   - `allow-dns` in every stack namespace: every pod may query kube-dns/CoreDNS (53 UDP and TCP);
- *   - per flow, `<flow>-egress` in the source namespace and `<flow>-ingress` in the destination
- *     namespace (either side only when it is a pod of the stack).
+ *   - per workload of the stack, `<workload>-egress` with one rule per flow leaving it and
+ *     `<workload>-ingress` with one rule per flow reaching it, in the workload's namespace (a flow's
+ *     side only when it is a pod of the stack). One policy per workload and direction, not per flow,
+ *     keeps a cluster at 33 objects instead of 63 and reads as "who may this workload talk to"; the
+ *     purpose annotation lists each flow of the policy with its reason.
  * NetworkPolicies are additive: a connection passes when the source's egress and the destination's
  * ingress both allow it, so every flow needs both halves, which this renderer always writes together.
  * Pure: the component (k8s/networkPolicies.ts) creates what this returns; the tests evaluate it.
  */
-import { DNS, Flow, Peer, PortSpec, stackNamespaces, wiring, WiringFacts } from "./wiring";
+import { DNS, Flow, Peer, PortSpec, stackNamespaces, StackPods, wiring, WiringFacts } from "./wiring";
 
 export interface LabelSelector {
     readonly matchLabels?: Readonly<Record<string, string>>;
@@ -44,7 +47,7 @@ export interface NetworkPolicyObject {
 /** The label the API server puts on every namespace (Kubernetes ≥ 1.22), so namespaces are selectable by name. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 const LABELS = { "app.kubernetes.io/part-of": "observability", "app.kubernetes.io/managed-by": "pulumi" } as const;
-/** Annotation carrying the flow's purpose, so `kubectl describe` says why a policy exists. */
+/** Annotation listing the policy's flows, one `<flow id>: <purpose>` line each, so `kubectl describe` says why each rule exists. */
 export const PURPOSE_ANNOTATION = "observability/purpose";
 
 function peerOf(p: Peer): NetworkPolicyPeer {
@@ -74,26 +77,34 @@ export function renderPoliciesForFlows(flows: readonly Flow[], namespaces: reado
             egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: DNS.namespace } }, podSelector: { matchLabels: { ...DNS.labels } } }], ports: portsOf(DNS.ports) }],
         }, "DNS queries to kube-dns/CoreDNS in kube-system"));
     }
+    const ids = flows.map(f => f.id);
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice !== undefined) throw new Error(`flow ${twice} is in the wiring table twice: flow ids must be unique`);
     const inStack = new Set(namespaces);
+    // One policy per (workload, direction), its rules in the table's order, one per flow.
+    const groups = new Map<string, { pods: StackPods; direction: "Ingress" | "Egress"; flows: Flow[] }>();
+    const add = (pods: StackPods, direction: "Ingress" | "Egress", f: Flow) => {
+        const key = `${direction} ${pods.namespace} ${JSON.stringify(pods.labels)}`;
+        const g = groups.get(key) ?? groups.set(key, { pods, direction, flows: [] }).get(key)!;
+        if (g.pods.name !== pods.name) throw new Error(`workloads ${g.pods.name} and ${pods.name} have the same selector in ${pods.namespace}: one name per selector`);
+        g.flows.push(f);
+    };
     for (const f of flows) {
-        const ports = portsOf(f.ports);
-        if (f.from.kind === "pods" && inStack.has(f.from.namespace)) {
-            out.push(policy(`${f.id}-egress`, f.from.namespace, {
-                podSelector: { matchLabels: { ...f.from.labels } }, policyTypes: ["Egress"],
-                egress: [{ to: [peerOf(f.to)], ...(ports ? { ports } : {}) }],
-            }, f.purpose));
-        }
-        if (f.to.kind === "pods" && inStack.has(f.to.namespace)) {
-            out.push(policy(`${f.id}-ingress`, f.to.namespace, {
-                podSelector: { matchLabels: { ...f.to.labels } }, policyTypes: ["Ingress"],
-                ingress: [{ from: [peerOf(f.from)], ...(ports ? { ports } : {}) }],
-            }, f.purpose));
-        }
+        if (f.from.kind === "pods" && inStack.has(f.from.namespace)) add(f.from, "Egress", f);
+        if (f.to.kind === "pods" && inStack.has(f.to.namespace)) add(f.to, "Ingress", f);
+    }
+    for (const { pods, direction, flows: fs } of groups.values()) {
+        const rules = fs.map(f => {
+            const ports = portsOf(f.ports);
+            return direction === "Egress" ? { to: [peerOf(f.to)], ...(ports ? { ports } : {}) } : { from: [peerOf(f.from)], ...(ports ? { ports } : {}) };
+        });
+        const spec: NetworkPolicySpec = { podSelector: { matchLabels: { ...pods.labels } }, policyTypes: [direction], ...(direction === "Egress" ? { egress: rules } : { ingress: rules }) };
+        out.push(policy(`${pods.name}-${direction.toLowerCase()}`, pods.namespace, spec, fs.map(f => `${f.id}: ${f.purpose}`).join("\n")));
     }
     const names = new Set<string>();
     for (const p of out) {
         const key = `${p.metadata.namespace}/${p.metadata.name}`;
-        if (names.has(key)) throw new Error(`NetworkPolicy ${key} rendered twice: flow ids must be unique`);
+        if (names.has(key)) throw new Error(`NetworkPolicy ${key} rendered twice: workload names must be unique per namespace`);
         names.add(key);
     }
     return out;

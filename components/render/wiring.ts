@@ -25,7 +25,7 @@ export interface PortSpec {
 /** Pods of the stack, by namespace and the labels every one of them carries (a matchLabels selector). */
 export interface StackPods {
     readonly kind: "pods";
-    /** Short name used in policy names and messages, e.g. "alloy", "loki-gateway". */
+    /** Short name used in policy names (`<name>-ingress`, `<name>-egress`) and messages, e.g. "alloy", "loki-gateway". */
     readonly name: string;
     readonly namespace: string;
     readonly labels: Readonly<Record<string, string>>;
@@ -46,7 +46,7 @@ export interface External {
 export type Peer = StackPods | AnyPod | External;
 
 export interface Flow {
-    /** Unique, DNS-label safe: names the policies rendered for it. */
+    /** Unique, DNS-label safe: names the flow in its policies' purpose annotation and in findings. */
     readonly id: string;
     readonly from: StackPods | AnyPod | External;
     readonly to: StackPods | External;
@@ -89,7 +89,7 @@ export function tempoPods(tier: Tier, component: "distributor" | "query-frontend
 
 /** Every pod of one stack namespace (Prometheus scrapes them all). */
 export function namespacePods(namespace: string): StackPods {
-    return { kind: "pods", name: namespace, namespace, labels: {} };
+    return { kind: "pods", name: "all-pods", namespace, labels: {} };
 }
 
 // ---- addresses outside the pod network ----
