@@ -89,6 +89,10 @@ describe("policy pack: metadata and config", () => {
             { message: 'obs-release-configure-retention.logsMax: must match pattern "^(\\d+(ms|s|m|h|d|w))+$"' });
         assert.throws(() => resolvePolicies(POLICIES, { "obs-collector-configure-sampling": { percentageMaximum: 5 } }),
             { message: "obs-collector-configure-sampling.percentageMaximum: must NOT have additional properties (allowed: percentageMin, percentageMax)" });
+        // A policy without a configSchema takes no keys (checked without Ajv, with Ajv's words).
+        assert.throws(() => resolvePolicies(POLICIES, { "obs-stateful-enable-protection": { enforcementLevel: "mandatory", strict: true } }),
+            { message: "obs-stateful-enable-protection.strict: must NOT have additional properties (allowed: none)" });
+        assert.deepStrictEqual(resolvePolicies(POLICIES, { "obs-stateful-enable-protection": { enforcementLevel: "advisory" } }).find(x => x.policy.name === "obs-stateful-enable-protection")!.config, {});
         assert.throws(() => resolvePolicies(POLICIES, { "obs-stateful-enable-protection": "strict" }),
             { message: 'obs-stateful-enable-protection: enforcement level "strict" is not one of advisory, mandatory, remediate, disabled' });
     });

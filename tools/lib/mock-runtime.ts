@@ -81,10 +81,15 @@ export interface RunResult {
 
 const hash = (s: string, n = 8) => createHash("sha256").update(s).digest("hex").slice(0, n);
 
-/** Replaces secret envelopes with "[secret]"; reports their paths; also returns the unwrapped value. */
+/**
+ * Replaces secret envelopes with "[secret]"; reports their paths; also returns the unwrapped value.
+ * A subtree without secrets is returned as is for both (no copy): most inputs hold none, and copying
+ * every registered input twice was a tenth of the preview's garbage-collection time.
+ */
 function unwrapSecrets(v: unknown, path: string, paths: string[]): { redacted: unknown; raw: unknown } {
     if (Array.isArray(v)) {
         const parts = v.map((x, i) => unwrapSecrets(x, `${path}[${i}]`, paths));
+        if (parts.every((p, i) => p.redacted === v[i] && p.raw === v[i])) return { redacted: v, raw: v };
         return { redacted: parts.map(p => p.redacted), raw: parts.map(p => p.raw) };
     }
     if (v && typeof v === "object") {
@@ -93,14 +98,9 @@ function unwrapSecrets(v: unknown, path: string, paths: string[]): { redacted: u
             paths.push(path);
             return { redacted: SECRET_MARK, raw: unwrapSecrets(o.value, path, []).raw };
         }
-        const redacted: Record<string, unknown> = {};
-        const raw: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(o)) {
-            const p = unwrapSecrets(x, path ? `${path}.${k}` : k, paths);
-            redacted[k] = p.redacted;
-            raw[k] = p.raw;
-        }
-        return { redacted, raw };
+        const entries = Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x, path ? `${path}.${k}` : k, paths)] as const);
+        if (entries.every(([k, p]) => p.redacted === o[k] && p.raw === o[k])) return { redacted: o, raw: o };
+        return { redacted: Object.fromEntries(entries.map(([k, p]) => [k, p.redacted])), raw: Object.fromEntries(entries.map(([k, p]) => [k, p.raw])) };
     }
     return { redacted: v, raw: v };
 }
