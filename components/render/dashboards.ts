@@ -9,7 +9,8 @@
  * traces (Tempo) and logs (Loki) in Explore.
  */
 import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, QueryVariableBuilder, RowBuilder, VariableRefresh } from "@grafana/grafana-foundation-sdk/dashboard";
-import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
+import type { Builder, Dataquery } from "@grafana/grafana-foundation-sdk/cog";
+import type { Dataquery as PrometheusQuery } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import type { AlertingInput } from "./alerting";
@@ -29,8 +30,34 @@ export function exploreUrl(datasource: { type: string; uid: string }, query: Rec
     return `/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify(panes)).replace(/%24%7B(.+?)%7D/g, "$${$1}")}`;
 }
 
-function prom(expr: string, legend: string) {
-    return new DataqueryBuilder().datasource(PROMETHEUS).expr(expr).legendFormat(legend);
+/**
+ * A Prometheus query target, typed by the SDK's own Prometheus `Dataquery`. The SDK's
+ * `DataqueryBuilder` builds the same object, but its module loads the dashboard v2 schemas
+ * (≈130 files, ~90 ms of every preview and `pulumi up`) for nothing the v1 dashboards use.
+ */
+class PromQuery implements Builder<Dataquery> {
+    private readonly query: PrometheusQuery;
+    constructor(expr: string, legend: string) {
+        // Keys in the order the SDK's builder sets them, so the dashboard JSON is the same byte for byte.
+        this.query = { expr, _implementsDataqueryVariant: () => {}, datasource: PROMETHEUS, legendFormat: legend };
+    }
+    refId(refId: string): this {
+        this.query.refId = refId;
+        return this;
+    }
+    /** An instant query (the SDK's `instant()`: instant on, range off). */
+    instant(): this {
+        this.query.instant = true;
+        this.query.range = false;
+        return this;
+    }
+    build(): PrometheusQuery {
+        return this.query;
+    }
+}
+
+function prom(expr: string, legend: string): PromQuery {
+    return new PromQuery(expr, legend);
 }
 
 const sel = (svc: string) => `${SPAN_METRICS.serviceLabel}="${svc}", ${SPAN_METRICS.spanKindLabel}=~"${SPAN_METRICS.requestSpanKinds.join("|")}"`;
