@@ -139,7 +139,7 @@ function machineIssues(cluster: ClusterConfig, tier: Environment["tier"], at: (s
     if (cluster.cloud === "aws" && cluster.nodePool.min < spread.nodes) {
         return {
             path: [...at, "nodePool", "min"], input: cluster.nodePool.min,
-            message: `at least ${spread.nodes}: ${spread.why}, and the EKS node group stays at min nodes (no cluster autoscaler is deployed)`,
+            message: `at least ${spread.nodes}: ${spread.why}, and a rollout can count only on the node group's minimum (the Cluster Autoscaler adds nodes after pods are pending, and an atomic upgrade times out meanwhile)`,
         };
     }
     if (cluster.cloud === "gcp" && cluster.nodePool.max < spread.nodes) {

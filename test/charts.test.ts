@@ -8,8 +8,12 @@ import * as path from "path";
 import { CHARTS_DIR, VENDORED, vendoredChart, vendoredVersions } from "../components/charts";
 import { CHART_KEYS, CHARTS, TOOLS } from "../components/versions";
 import { packagePath, pinnedPackage, ROOT, sha256File, unpackedChart } from "../tools/lib/charts";
-import { helmBinary, helmTemplate, helmVersion } from "../tools/lib/helm";
-import { crdApiVersions, parseManifest, ReleaseRenderError, renderReleases } from "../tools/lib/manifests";
+import { helmBinary, helmTemplate, helmVersion, TEMPLATE_CACHE, templateStats } from "../tools/lib/helm";
+import { CHART_TYPE, crdApiVersions, parseManifest, RELEASE_TYPE, ReleaseRenderError, releaseRenderer, renderReleases } from "../tools/lib/manifests";
+import { clusterOf } from "../tools/lib/report";
+import { runMocked } from "../tools/lib/mock-runtime";
+import { readStackFile } from "../tools/lib/stack-file";
+import { run } from "../stacks/program";
 import { runStack } from "./lib/run";
 
 describe("vendored charts", () => {
@@ -124,6 +128,52 @@ describe("npm run charts:pull", () => {
             fs.rmSync(repoDir, { recursive: true, force: true });
             fs.rmSync(root, { recursive: true, force: true });
         }
+    });
+});
+
+describe("rendering while the program runs (the offline preview's releaseRenderer)", function () {
+    this.timeout(600_000);
+    const strip = (rs: Awaited<ReturnType<typeof renderReleases>>) => rs.map(r => ({ ...r, objects: r.objects.length }));
+    // (Today no release renders differently without the CRDs' API versions; the charts are told what to render.)
+
+    it("fed each record as the mock runtime captures it, it returns exactly what rendering the finished graph gives", async () => {
+        const s = readStackFile("prod");
+        const renderer = releaseRenderer("prod", () => "1.34");
+        const seen: string[] = [];
+        const { records } = await runMocked({ stack: "prod", config: s.config, secretKeys: s.secretKeys, onRecord: r => { seen.push(r.urn); renderer.onRecord(r); } }, run);
+        assert.deepStrictEqual(seen, records.map(r => r.urn));
+        assert.deepStrictEqual(strip(await renderer.finish(records)), strip(await renderReleases("prod", records, () => "1.34")));
+    });
+
+    it("a release started with other API versions than the finished graph gives is rendered again", async () => {
+        const { records } = await runStack("prod");
+        const byUrn = new Map(records.map(r => [r.urn, r]));
+        const ofCluster = (type: string, release: string) => records.find(r => r.type === type && String(r.inputs.name ?? r.name).endsWith(release) && clusterOf(r, byUrn) === "prod-eks")!;
+        const crds = ofCluster(CHART_TYPE, "prometheus-operator-crds");
+        const kps = ofCluster(RELEASE_TYPE, "kps");
+        const alloy = ofCluster(RELEASE_TYPE, "alloy");
+        const renderer = releaseRenderer("prod", () => "1.34");
+        for (const r of records) if (r.type !== CHART_TYPE && r.type !== RELEASE_TYPE) renderer.onRecord(r);
+        // A CRDs-phase chart that defines no CRD (Alloy's package) seen first: kps starts without the monitoring.coreos.com API versions.
+        renderer.onRecord({ ...alloy, type: CHART_TYPE, urn: `${crds.urn}-nocrds`, parent: crds.parent });
+        renderer.onRecord(kps);
+        const finished = await renderer.finish(records);
+        const finishedKps = finished.find(r => r.cluster === "prod-eks" && r.release === "kps")!;
+        const served = crdApiVersions(finished.find(r => r.cluster === "prod-eks" && r.release === "prometheus-operator-crds")!.objects);
+        assert.ok(served.includes("monitoring.coreos.com/v1"));
+        assert.deepStrictEqual(finishedKps.apiVersions, served);
+        assert.deepStrictEqual(strip(finished), strip(await renderReleases("prod", records, () => "1.34")));
+    });
+
+    it("two identical renders at once run Helm once (every cluster's CRDs release is the same)", async () => {
+        const { records } = await runStack("prod");
+        const crds = records.filter(r => r.type === CHART_TYPE);
+        assert.strictEqual(crds.length, 2);
+        fs.rmSync(TEMPLATE_CACHE, { recursive: true, force: true });
+        const before = { ...templateStats };
+        const rendered = await renderReleases("prod", records.filter(r => r.type !== RELEASE_TYPE), () => "1.34");
+        assert.deepStrictEqual([templateStats.helmRuns - before.helmRuns, templateStats.cacheHits - before.cacheHits], [1, 1]);
+        assert.strictEqual(rendered[0]!.manifest, rendered[1]!.manifest);
     });
 });
 

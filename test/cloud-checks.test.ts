@@ -76,7 +76,7 @@ const CASES: { readonly title: string; readonly mutate: Mutate; readonly error: 
     { title: "a dev node of 1 GiB", mutate: c => { c.clusters[EKS].nodePool.machineType = "t3.micro"; },
         error: `observability:clusters[1].nodePool.machineType: got "t3.micro"; expected a type whose allocatable memory holds dev's largest pod request (prometheus: 1Gi) plus the per-node DaemonSets (528Mi); t3.micro has 1 GiB, 350 MiB allocatable` },
     { title: "prod EKS with min 2: three ingesters need three nodes", mutate: c => { prod(c); c.clusters[EKS].nodePool.min = 2; },
-        error: "observability:clusters[1].nodePool.min: got 2; expected at least 3: prod runs 3 Loki ingesters with required pod anti-affinity (one per node), and the EKS node group stays at min nodes (no cluster autoscaler is deployed)" },
+        error: "observability:clusters[1].nodePool.min: got 2; expected at least 3: prod runs 3 Loki ingesters with required pod anti-affinity (one per node), and a rollout can count only on the node group's minimum (the Cluster Autoscaler adds nodes after pods are pending, and an atomic upgrade times out meanwhile)" },
     { title: "prod GKE with max 2", mutate: c => { prod(c); c.clusters[GKE].nodePool = { machineType: "e2-standard-8", min: 1, max: 2 }; },
         error: "observability:clusters[0].nodePool.max: got 2; expected at least 3: prod runs 3 Loki ingesters with required pod anti-affinity (one per node), and GKE's autoscaler adds nodes only up to max" },
     // chart pins

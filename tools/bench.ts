@@ -1,6 +1,9 @@
 /**
  * `npm run bench`: wall time and peak memory of what users wait for, on this machine.
  *  - the SDK-import floor, and the prod offline preview without manifests;
+ *  - a reference: the floor's modules plus registering the preview's resource graph replayed from its
+ *    plan.json with nothing else (tools/bench-replay.js), which splits the preview's time into the
+ *    floor, the SDK's own per-resource work and the project's;
  *  - the offline preview of every committed stack with manifests, cold (Helm cache cleared) and warm;
  *  - the prod program under ts-node as `pulumi up` loads it (transpile-only, because tsconfig.json
  *    sets `noCheck`), and with type-checking, i.e. what every `pulumi up` would cost without it;
@@ -89,7 +92,10 @@ function main() {
     const floor = measure(`SDK-import floor: node requiring ${modules.length} modules (@pulumi/pulumi and the provider modules used)`,
         [node, "-e", modules.map(m => `require(${JSON.stringify(m)})`).join(";")], runs);
     const bare = measure("preview:offline prod --no-manifests", preview("prod", "--no-manifests"), runs, { okStatus: PREVIEW_OK });
-    const results: Measure[] = [floor, bare];
+    // The same graph registered with nothing else (tools/bench-replay.js): what the SDK itself costs.
+    const replay = measure("reference: the floor's modules plus registering the prod preview's resources from its plan.json, nothing else",
+        [node, "tools/bench-replay.js", path.join(ROOT, "out", "bench", "prod", "plan.json"), JSON.stringify(modules)], runs);
+    const results: Measure[] = [floor, bare, replay];
     for (const stack of availableStacks()) {
         results.push(measure(`preview:offline ${stack}, cold (Helm cache cleared)`, preview(stack), runs, { before: clearHelmCache, okStatus: PREVIEW_OK }));
         results.push(measure(`preview:offline ${stack}, warm`, preview(stack), runs, { okStatus: PREVIEW_OK }));
@@ -114,6 +120,9 @@ function main() {
     console.log(lines.join("\n"));
     const ratio = median(bare.wallSeconds) / median(floor.wallSeconds);
     console.log(`\nprod preview without manifests / SDK-import floor: ${ratio.toFixed(2)}× (target ≤ ${FLOOR_FACTOR}×)`);
+    const [f, r, b] = [floor, replay, bare].map(m => median(m.wallSeconds));
+    console.log(`  = floor ${f!.toFixed(2)} s + the SDK registering the ${/replayed (\d+)/.exec(replay.stdout[0] ?? "")?.[1] ?? "?"} resources ${(r! - f!).toFixed(2)} s (${((r! - f!) / f!).toFixed(2)}×)` +
+        ` + the project's own work (program, renderers, config, policy step, files) ${(b! - r!).toFixed(2)} s (${((b! - r!) / f!).toFixed(2)}×)`);
     for (const r of results.filter(x => x.name.includes("cold"))) {
         console.log(`${r.name}: wall ${median(r.wallSeconds).toFixed(2)} s vs Helm CPU / ${cores} cores = ${(median(r.childCpuSeconds) / cores).toFixed(2)} s`);
     }

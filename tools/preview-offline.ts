@@ -17,7 +17,7 @@ import { criticalPathMarkdown, helmReleaseFiles, planOf, renderTree, summaryMark
 import { RELEASES } from "../components/render/topology";
 import { availableStacks, readStackFile, StackFileError } from "./lib/stack-file";
 import { OutDirError, resolveOutDir, writeOutDir } from "./lib/out-dir";
-import { manifestsMarkdown, ownManifests, ReleaseRenderError, renderReleases, RenderedRelease } from "./lib/manifests";
+import { manifestsMarkdown, ownManifests, ReleaseRenderError, releaseRenderer, RenderedRelease } from "./lib/manifests";
 import { HelmUnavailable, templateStats } from "./lib/helm";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
@@ -63,12 +63,18 @@ async function main(argv: string[]): Promise<number> {
     let result;
     let env;
     let target;
+    let renderer: ReturnType<typeof releaseRenderer> | undefined;
     try {
         const stackConfig = readStackFile(stack);
         target = resolveOutDir(args.out!, stack);
         // The program itself warns about provider keys it ignores (pulumi.log.warn).
         env = parseEnvironment({ values: stackConfig.config, secretKeys: new Set(stackConfig.secretKeys) });
-        result = await runMocked({ stack, config: stackConfig.config, secretKeys: stackConfig.secretKeys, preview: true }, run);
+        if (!args["no-manifests"]) {
+            const versions = new Map(env.clusters.map(c => [c.name, c.kubernetesVersion as string]));
+            // Helm starts on each release as soon as the program registers it, on the other cores.
+            renderer = releaseRenderer(stack, cluster => versions.get(cluster)!);
+        }
+        result = await runMocked({ stack, config: stackConfig.config, secretKeys: stackConfig.secretKeys, preview: true, onRecord: renderer?.onRecord }, run);
     } catch (e) {
         if (e instanceof OutDirError) {
             console.error(`error: ${e.message}`);
@@ -81,10 +87,9 @@ async function main(argv: string[]): Promise<number> {
         throw e;
     }
     let rendered: RenderedRelease[] = [];
-    if (!args["no-manifests"]) {
-        const versions = new Map(env.clusters.map(c => [c.name, c.kubernetesVersion as string]));
+    if (renderer) {
         try {
-            rendered = await renderReleases(stack, result.records, cluster => versions.get(cluster)!);
+            rendered = await renderer.finish(result.records);
         } catch (e) {
             if (e instanceof ReleaseRenderError || e instanceof HelmUnavailable) {
                 console.error(`error: ${e.message}`);

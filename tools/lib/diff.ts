@@ -11,8 +11,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseAllDocuments } from "yaml";
 import { clusterForNames, formatPropertyPath, inlineValue, isSecretPath, leafChanges, MASK, maskSecrets, parseUrn, STACK_WIDE } from "./diff-values";
+import { parseManifest } from "./manifests";
 
 /** GitHub's limit for an issue or PR comment body, in characters. */
 export const COMMENT_LIMIT = 65536;
@@ -104,9 +104,7 @@ export function readSide(dir: string): Side {
             manifests ??= new Map();
             const releases = new Map<string, K8sObject[]>();
             for (const f of fs.readdirSync(mdir).filter(f => f.endsWith(".yaml")).sort()) {
-                const docs = parseAllDocuments(fs.readFileSync(path.join(mdir, f), "utf8"));
-                const objects = (Array.isArray(docs) ? docs : [docs]).map(d => d.toJS() as unknown).filter((o): o is K8sObject => typeof o === "object" && o !== null && !Array.isArray(o));
-                releases.set(f.replace(/\.yaml$/, ""), objects);
+                releases.set(f.replace(/\.yaml$/, ""), parseManifest(fs.readFileSync(path.join(mdir, f), "utf8")));
             }
             manifests.set(cluster, releases);
         }

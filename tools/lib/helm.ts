@@ -96,10 +96,30 @@ export async function helmTemplate(req: TemplateRequest): Promise<TemplateResult
         templateStats.cacheHits++;
         return { manifest: fs.readFileSync(cached, "utf8"), key };
     }
+    // The same render already running (the CRDs release of every cluster is the same): share it.
+    const running = inFlight.get(key);
+    if (running) {
+        templateStats.cacheHits++;
+        return { manifest: await running, key };
+    }
     templateStats.helmRuns++;
+    const rendering = runHelm(binary, args, valuesJson, cached);
+    inFlight.set(key, rendering);
+    try {
+        return { manifest: await rendering, key };
+    } finally {
+        inFlight.delete(key);
+    }
+}
+
+/** Renders in progress, by cache key. */
+const inFlight = new Map<string, Promise<string>>();
+
+/** Runs `helm template` with the values on stdin and stores what it prints under `cached`. */
+async function runHelm(binary: string, args: readonly string[], valuesJson: string, cached: string): Promise<string> {
     const out = await new Promise<string>((resolve, reject) => {
         // Values go in on stdin as JSON (a YAML subset), so nothing is written to disk but the output.
-        const child = execFile(binary, args, { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, env: helmEnv() }, (err, stdout, stderr) => {
+        const child = execFile(binary, [...args], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, env: helmEnv() }, (err, stdout, stderr) => {
             if (err) reject(new HelmTemplateError(stderr.trim() || err.message));
             else resolve(stdout);
         });
@@ -109,7 +129,7 @@ export async function helmTemplate(req: TemplateRequest): Promise<TemplateResult
     const tmp = `${cached}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, out);
     fs.renameSync(tmp, cached);
-    return { manifest: out, key };
+    return out;
 }
 
 /** A value derived from a cached manifest (e.g. its parsed objects), itself cached as JSON beside it. */

@@ -72,6 +72,8 @@ export interface RunOptions {
     readonly preview?: boolean;
     /** The AWS caller identity the getCallerIdentity invoke returns. Defaults to MOCK_CALLER_ARN. */
     readonly callerArn?: string;
+    /** Called with each record as it is captured (a parent before its children), while the program runs. */
+    readonly onRecord?: (record: ResourceRecord) => void;
 }
 
 export interface RunResult {
@@ -244,7 +246,9 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
             if (resp) {
                 const urn = resp.getUrn() as string;
                 const outputs = unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}, "", []).redacted as Record<string, unknown>;
-                records.push({ urn, ...base, outputs });
+                const record = { urn, ...base, outputs };
+                records.push(record);
+                opts.onRecord?.(record);
                 if (base.type.startsWith("pulumi:providers:")) {
                     const region = (raw as Record<string, unknown>).region;
                     if (typeof region === "string") providerRegions.set(urn, region);
