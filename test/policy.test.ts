@@ -520,6 +520,21 @@ describe("policy obs-workload-configure-containers", () => {
         lb.metadata.annotations = { "networking.gke.io/load-balancer-type": "Internal" };
         assert.deepStrictEqual(await run([lb]), []);
     });
+    it("workloads the program deploys itself (the Cluster Autoscaler's Deployment) are checked on their state, and their fix is named in the renderer", async () => {
+        const { kind: _k, apiVersion: _a, ...ok } = deployment();
+        const noLimit = deployment();
+        delete noLimit.spec.template.spec.containers[0].resources.limits;
+        const { kind: _k2, apiVersion: _a2, ...bad } = noLimit;
+        const graph = [res("kubernetes:apps/v1:Deployment", "ca", { apiVersion: "apps/v1", ...ok }), res("kubernetes:apps/v1:Deployment", "ca-bad", { apiVersion: "apps/v1", ...bad })];
+        useRenderedObjects(new Map());
+        try {
+            assert.deepStrictEqual(await checkStack(workloadsPolicy, graph), [
+                "ca-bad: Deployment ca-bad: Deployment monitoring/app container c has no memory limit; set resources.limits.memory in its renderer under components/render/ (components/sizing.ts).",
+            ]);
+        } finally {
+            useHelmRendering();
+        }
+    });
 });
 
 describe("policy obs-namespace-enable-default-deny", () => {

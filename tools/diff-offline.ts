@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { parseArgs } from "util";
+import { parseFlags, usageError } from "./lib/cli";
 import { COMMENT_LIMIT, compare, diffJson, diffMarkdown, EXIT_CHANGED, EXIT_UNCHANGED, readSide, type Side } from "./lib/diff";
 import { ROOT } from "./lib/stack-file";
 
@@ -42,44 +42,25 @@ function lastLines(s: string, n = 15): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string" },
-                base: { type: "string" },
-                "head-dir": { type: "string" },
-                out: { type: "string", default: "out" },
-                "node-modules": { type: "string", default: "auto" },
-                "comment-limit": { type: "string", default: String(COMMENT_LIMIT) },
-                quiet: { type: "boolean", default: false },
-                help: { type: "boolean", default: false },
-            },
-        }).values;
-    } catch (e) {
-        console.error(`${(e as Error).message}\n${USAGE}`);
-        return 2;
-    }
-    if (args.help) {
-        console.log(USAGE);
-        return 0;
-    }
-    if (!args.stack || !args.base) {
-        console.error(`--stack and --base are required\n${USAGE}`);
-        return 2;
-    }
+    const args = parseFlags(argv, {
+        stack: { type: "string" },
+        base: { type: "string" },
+        "head-dir": { type: "string" },
+        out: { type: "string", default: "out" },
+        "node-modules": { type: "string", default: "auto" },
+        "comment-limit": { type: "string", default: String(COMMENT_LIMIT) },
+        quiet: { type: "boolean", default: false },
+    }, USAGE, ["stack", "base"]);
+    if (typeof args === "number") return args;
     const mode = args["node-modules"];
     if (mode !== "auto" && mode !== "symlink" && mode !== "ci") {
-        console.error(`--node-modules must be auto, symlink or ci, not ${JSON.stringify(mode)}\n${USAGE}`);
-        return 2;
+        return usageError(`--node-modules must be auto, symlink or ci, not ${JSON.stringify(mode)}`, USAGE);
     }
     const limit = Number(args["comment-limit"]);
     if (!Number.isInteger(limit) || limit < 2000 || limit > COMMENT_LIMIT) {
-        console.error(`--comment-limit must be an integer from 2000 to ${COMMENT_LIMIT}\n${USAGE}`);
-        return 2;
+        return usageError(`--comment-limit must be an integer from 2000 to ${COMMENT_LIMIT}`, USAGE);
     }
-    const stack = args.stack;
+    const stack = args.stack!;
     const headDir = path.resolve(args["head-dir"] ?? ROOT);
     const commit = git(["rev-parse", "--verify", "--quiet", `${args.base}^{commit}`], headDir);
     if (!commit.ok) {

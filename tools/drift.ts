@@ -16,7 +16,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { parseArgs } from "util";
+import { parseFlags, usageError } from "./lib/cli";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { analyze, driftJson, driftMarkdown, EventInputError, EXIT_FAILED, EXIT_USAGE, parseEventText } from "./lib/drift";
 import { postToSlack, slackMessage } from "./lib/drift-slack";
@@ -32,10 +32,7 @@ const USAGE = `usage: npm run drift -- --stack <name> [--events <file>] [--mode 
   --quiet   print only the first line of the report
 exit codes: 0 no drift, 7 drift, 3 the check failed, 2 usage / input / no Pulumi CLI`;
 
-function usage(message: string): number {
-    console.error(`${message}\n${USAGE}`);
-    return EXIT_USAGE;
-}
+const usage = (message: string) => usageError(message, USAGE, EXIT_USAGE);
 
 /** Cluster names from the committed stack file (for grouping), or none when it cannot be read. */
 function clusterNames(stack: string): string[] {
@@ -74,33 +71,20 @@ async function runPulumi(stack: string, mode: "refresh" | "preview"): Promise<En
 }
 
 async function main(argv: string[]): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string" },
-                events: { type: "string" },
-                mode: { type: "string", default: "refresh" },
-                out: { type: "string", default: path.join("out", "drift") },
-                slack: { type: "boolean", default: false },
-                link: { type: "string" },
-                quiet: { type: "boolean", default: false },
-                help: { type: "boolean", default: false },
-            },
-        }).values;
-    } catch (e) {
-        return usage((e as Error).message);
-    }
-    if (args.help) {
-        console.log(USAGE);
-        return 0;
-    }
-    if (!args.stack) return usage("--stack is required");
+    const args = parseFlags(argv, {
+        stack: { type: "string" },
+        events: { type: "string" },
+        mode: { type: "string", default: "refresh" },
+        out: { type: "string", default: path.join("out", "drift") },
+        slack: { type: "boolean", default: false },
+        link: { type: "string" },
+        quiet: { type: "boolean", default: false },
+    }, USAGE, ["stack"], EXIT_USAGE);
+    if (typeof args === "number") return args;
     if (args.mode !== "refresh" && args.mode !== "preview") return usage(`--mode must be refresh or preview, not ${JSON.stringify(args.mode)}`);
     const webhook = process.env.SLACK_WEBHOOK_URL;
     if (args.slack && !webhook) return usage("--slack needs the webhook URL in $SLACK_WEBHOOK_URL");
-    const stack = args.stack;
+    const stack = args.stack!;
     const outDir = path.resolve(ROOT, args.out!, stack);
 
     let input: ReturnType<typeof parseEventText>;

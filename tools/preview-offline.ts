@@ -9,7 +9,7 @@
  * 1 anything else (a release that does not render included).
  */
 import * as path from "path";
-import { parseArgs } from "util";
+import { parseFlags } from "./lib/cli";
 import { runMocked } from "./lib/mock-runtime";
 import { stringify } from "yaml";
 import { alertingFiles } from "./lib/alerting-files";
@@ -34,22 +34,12 @@ const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [-
   --policy-config policy pack config (default: policy/config/<stack>.json when it exists)`;
 
 async function main(argv: string[]): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false }, "no-manifests": { type: "boolean", default: false }, "policy-config": { type: "string" }, help: { type: "boolean", default: false } } }).values;
-    } catch (e) {
-        console.error(`${(e as Error).message}\n${USAGE}`);
-        return 2;
-    }
-    if (args.help) {
-        console.log(USAGE);
-        return 0;
-    }
-    if (!args.stack) {
-        console.error(`--stack is required\n${USAGE}`);
-        return 2;
-    }
-    const stack = args.stack;
+    const args = parseFlags(argv, {
+        stack: { type: "string" }, out: { type: "string", default: "out" }, quiet: { type: "boolean", default: false },
+        "no-manifests": { type: "boolean", default: false }, "policy-config": { type: "string" },
+    }, USAGE, ["stack"]);
+    if (typeof args === "number") return args;
+    const stack = args.stack!;
     let policyConfig;
     try {
         policyConfig = readPolicyConfig(policyConfigPath(stack, args["policy-config"]));
@@ -66,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     let renderer: ReturnType<typeof releaseRenderer> | undefined;
     try {
         const stackConfig = readStackFile(stack);
-        target = resolveOutDir(args.out!, stack);
+        target = resolveOutDir(args.out, stack);
         // The program itself warns about provider keys it ignores (pulumi.log.warn).
         env = parseEnvironment({ values: stackConfig.config, secretKeys: new Set(stackConfig.secretKeys) });
         if (!args["no-manifests"]) {
