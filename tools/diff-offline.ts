@@ -32,9 +32,10 @@ function git(args: string[], cwd = ROOT): { ok: boolean; out: string; err: strin
     return { ok: r.status === 0, out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim() };
 }
 
-function preview(dir: string, stack: string, outDir: string): { code: number; stderr: string } {
+/** One offline preview; `output` is what it printed (stdout, where policy violations and check findings go, then stderr). */
+function preview(dir: string, stack: string, outDir: string): { code: number; output: string } {
     const r = spawnSync("npm", ["run", "--silent", "preview:offline", "--", "--stack", stack, "--out", outDir, "--quiet"], { cwd: dir, encoding: "utf8", env: process.env, maxBuffer: 64 * 1024 * 1024 });
-    return { code: r.status ?? 1, stderr: (r.stderr ?? "").trim() };
+    return { code: r.status ?? 1, output: `${(r.stdout ?? "").trim()}\n${(r.stderr ?? "").trim()}`.trim() };
 }
 
 function lastLines(s: string, n = 15): string {
@@ -80,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     for (const f of ["diff.md", "diff.json"]) fs.rmSync(path.join(outRoot, stack, f), { force: true });
     const head = preview(headDir, stack, outRoot);
     if (head.code !== 0) {
-        console.error(`error: the offline preview of the working tree failed (exit ${head.code}):\n${lastLines(head.stderr)}`);
+        console.error(`error: the offline preview of the working tree failed (exit ${head.code}):\n${lastLines(head.output)}`);
         return 1;
     }
 
@@ -114,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
             }
             const base = preview(worktree, stack, baseOut);
             if (base.code !== 0) {
-                console.error(`error: the offline preview of ${args.base} (${short}) failed (exit ${base.code}):\n${lastLines(base.stderr)}`);
+                console.error(`error: the offline preview of ${args.base} (${short}) failed (exit ${base.code}):\n${lastLines(base.output)}`);
                 return 1;
             }
             baseSide = readSide(path.join(baseOut, stack));

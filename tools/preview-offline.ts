@@ -5,11 +5,15 @@
  * and, per cluster, the release values, the generated configs and the rendered manifests.
  * Then it runs the CrossGuard policy pack (policy/) on the graph and the manifests and writes
  * out/<stack>/policy.json.
+ * With manifests it also runs the manifest checks (tools/lib/preview-checks.ts) and writes
+ * out/<stack>/checks.json.
  * Exit codes: 0 ok, 2 config error (stack or policy config), 3 a mandatory policy violation,
- * 1 anything else (a release that does not render included).
+ * 4 a manifest check finding (every file written), 1 anything else (a release that does not render included).
  */
 import * as path from "path";
 import { parseFlags } from "./lib/cli";
+import { checkRendered } from "./lib/preview-checks";
+import { formatFinding } from "./lib/checks/model";
 import { runMocked } from "./lib/mock-runtime";
 import { stringify } from "yaml";
 import { alertingFiles } from "./lib/alerting-files";
@@ -30,7 +34,8 @@ const USAGE = `usage: npm run preview:offline -- --stack <name> [--out <dir>] [-
   --out           output directory (default: out); the stack's files go to <out>/<stack>, which must be
                   new, empty or written by an earlier preview (never a folder holding anything else)
   --quiet         print only the summary line
-  --no-manifests  skip rendering the releases with Helm (the workload policies then see no objects)
+  --no-manifests  skip rendering the releases with Helm (the workload policies then see no objects, and
+                  the manifest checks do not run)
   --policy-config policy pack config (default: policy/config/<stack>.json when it exists)`;
 
 async function main(argv: string[]): Promise<number> {
@@ -98,8 +103,10 @@ async function main(argv: string[]): Promise<number> {
         }
         throw e;
     }
+    const checks = rendered.length ? checkRendered(stack, env, rendered, result.records) : undefined;
     const files = new Map<string, string>();
     files.set("plan.json", JSON.stringify(planOf(stack, result.records), null, 2) + "\n");
+    if (checks) files.set("checks.json", JSON.stringify({ findings: checks.findings, known: checks.known }, null, 2) + "\n");
     files.set("policy.json", policyReport(violations));
     files.set("summary.md", summaryMarkdown(stack, env, result.records,
         [criticalPathMarkdown(result.records), ...(rendered.length ? [manifestsMarkdown(rendered)] : [])]));
@@ -125,11 +132,16 @@ async function main(argv: string[]): Promise<number> {
     const tree = renderTree(stack, result.records);
     console.log(args.quiet ? tree.split("\n")[0] : tree);
     if (rendered.length) console.log(`rendered ${rendered.length} releases: ${templateStats.helmRuns} by Helm, ${templateStats.cacheHits} from the cache (.cache/helm-template)`);
-    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md, policy.json and ${written} files under <cluster>/`);
+    console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md, policy.json${checks ? ", checks.json" : ""} and ${written} files under <cluster>/`);
     const mandatory = violations.filter(v => v.enforcementLevel === "mandatory").length;
     console.log(`policy: ${violations.length} violation(s), ${mandatory} mandatory`);
     for (const line of formatViolations(violations)) console.log(line);
-    return mandatory > 0 ? 3 : 0;
+    if (checks) {
+        console.log(`checks: ${checks.findings.length} finding(s)${checks.known.length ? `, ${checks.known.length} known (tools/lib/checks/knownFailures.ts)` : ""}${checks.cached ? " (cached: .cache/checks)" : ""}`);
+        for (const f of checks.findings) console.log(`  ${formatFinding(f)}`);
+    }
+    if (mandatory > 0) return 3;
+    return checks && checks.findings.length > 0 ? 4 : 0;
 }
 
 /**

@@ -31,4 +31,4 @@ export function stackFindings(stack: string, env: Environment, rendered: readonl
     return clusterManifests(stack, env, rendered).flatMap(c => clusterFindings(c, records));
 }
 
-export const formatFinding = (f: Finding) => `[${f.check}] ${f.stack}/${f.cluster} ${f.subject}: ${f.message}`;
+export { formatFinding } from "./model";

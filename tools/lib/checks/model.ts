@@ -19,6 +19,9 @@ export interface Finding {
     readonly message: string;
 }
 
+/** One line per finding: `[check] stack/cluster subject: message`. */
+export const formatFinding = (f: Finding) => `[${f.check}] ${f.stack}/${f.cluster} ${f.subject}: ${f.message}`;
+
 export interface ReleaseObject {
     readonly release: string;
     readonly object: K8sObject;

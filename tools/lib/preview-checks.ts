@@ -1,0 +1,63 @@
+/**
+ * The manifest checks step of `npm run preview:offline` (with manifests): every check of
+ * tools/lib/checks (schemas, CRD schemas, wiring, identity, rollouts, resources, network policies) on
+ * the stack's rendered releases, so a stack that no test knows (a new Pulumi.<name>.yaml) is checked
+ * the same way the committed ones are in `npm test`.
+ *
+ * The checks cost about 2.7 s on prod (loading the Kubernetes schemas, compiling the CRDs' schemas),
+ * so their findings are cached in .cache/checks/ under a key of everything they read: the stack, its
+ * environment, the captured graph, the rendered manifests, and the source of every project module
+ * loaded plus the checks' own, so a change to a check or to anything it imports is a miss.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type { Environment } from "../../stacks/schema";
+import type { RenderedRelease } from "./manifests";
+import type { ResourceRecord } from "./mock-runtime";
+import type { Finding } from "./checks/model";
+import { ROOT } from "./stack-file";
+
+const CACHE = path.join(ROOT, ".cache", "checks");
+const CHECKS_DIR = path.join(ROOT, "tools", "lib", "checks");
+
+export interface CheckResult {
+    readonly findings: readonly Finding[];
+    /** Findings listed in tools/lib/checks/knownFailures.ts (reported, not failing). */
+    readonly known: readonly Finding[];
+    readonly cached: boolean;
+}
+
+/** Sources the checks' result depends on: the project's loaded modules and the checks folder. */
+function codeDigest(): string {
+    const files = new Set(Object.keys(require.cache).filter(f => f.startsWith(ROOT + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`)));
+    for (const f of fs.readdirSync(CHECKS_DIR)) files.add(path.join(CHECKS_DIR, f));
+    const h = crypto.createHash("sha256");
+    for (const f of [...files].sort()) h.update(path.relative(ROOT, f)).update("\0").update(fs.readFileSync(f)).update("\0");
+    return h.digest("hex");
+}
+
+export function checkRendered(stack: string, env: Environment, rendered: readonly RenderedRelease[], records: readonly ResourceRecord[]): CheckResult {
+    const key = crypto.createHash("sha256").update(JSON.stringify([
+        stack, env, codeDigest(),
+        rendered.map(r => [r.cluster, r.release, r.apiVersions, crypto.createHash("sha256").update(r.manifest).digest("hex")]),
+        records.map(r => [r.urn, r.parent, r.dependencies, r.inputs, r.outputs]),
+    ])).digest("hex");
+    const file = path.join(CACHE, `${key}.json`);
+    let findings: Finding[];
+    let cached = false;
+    if (fs.existsSync(file)) {
+        findings = JSON.parse(fs.readFileSync(file, "utf8")) as Finding[];
+        cached = true;
+    } else {
+        // Loaded only here: the schemas alone take most of a second to load.
+        const { stackFindings } = require("./checks") as typeof import("./checks");
+        findings = stackFindings(stack, env, rendered, records);
+        fs.mkdirSync(CACHE, { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify(findings));
+        fs.renameSync(tmp, file);
+    }
+    const { isKnown } = require("./checks/knownFailures") as typeof import("./checks/knownFailures");
+    return { findings: findings.filter(f => !isKnown(f)), known: findings.filter(f => isKnown(f)), cached };
+}
