@@ -6,8 +6,9 @@
  *
  * The checks cost about 2.7 s on prod (loading the Kubernetes schemas, compiling the CRDs' schemas),
  * so their findings are cached in .cache/checks/ under a key of everything they read: the stack, its
- * environment, the captured graph, the rendered manifests, and the source of every project module
- * loaded plus the checks' own, so a change to a check or to anything it imports is a miss.
+ * environment, the captured graph, the rendered manifests, the source of every project module
+ * loaded plus the checks' own, and package-lock.json, so a change to a check, to anything it imports
+ * or to a library it uses is a miss.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -32,6 +33,8 @@ export interface CheckResult {
 function codeDigest(): string {
     const files = new Set(Object.keys(require.cache).filter(f => f.startsWith(ROOT + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`)));
     for (const f of fs.readdirSync(CHECKS_DIR)) files.add(path.join(CHECKS_DIR, f));
+    // The libraries they use (kubernetes-models' schemas, ajv, re2-wasm), by the lockfile's pins.
+    files.add(path.join(ROOT, "package-lock.json"));
     const h = crypto.createHash("sha256");
     for (const f of [...files].sort()) h.update(path.relative(ROOT, f)).update("\0").update(fs.readFileSync(f)).update("\0");
     return h.digest("hex");
