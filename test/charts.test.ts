@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CHARTS_DIR, VENDORED, vendoredChart, vendoredVersions } from "../components/charts";
+import { CHARTS_DIR, VENDORED, vendoredByPath, vendoredChart, vendoredVersions } from "../components/charts";
 import { CHART_KEYS, CHARTS, TOOLS } from "../components/versions";
 import { packagePath, pinnedPackage, ROOT, sha256File, unpackedChart } from "../tools/lib/charts";
 import { helmBinary, helmTemplate, helmVersion, TEMPLATE_CACHE, templateStats } from "../tools/lib/helm";
@@ -140,8 +140,11 @@ describe("rendering while the program runs (the offline preview's releaseRendere
         const s = readStackFile("prod");
         const renderer = releaseRenderer("prod", () => "1.34");
         const seen: string[] = [];
-        const { records } = await runMocked({ stack: "prod", config: s.config, secretKeys: s.secretKeys, onRecord: r => { seen.push(r.urn); renderer.onRecord(r); } }, run);
+        let startedDuringRun = 0;
+        const { records } = await runMocked({ stack: "prod", config: s.config, secretKeys: s.secretKeys, onRecord: r => { seen.push(r.urn); renderer.onRecord(r); startedDuringRun = renderer.startedEarly(); } }, run);
         assert.deepStrictEqual(seen, records.map(r => r.urn));
+        // Every release of prod is registered after its cluster's CRDs release, so every render started while the program ran.
+        assert.strictEqual(startedDuringRun, records.filter(r => r.type === CHART_TYPE || r.type === RELEASE_TYPE).length);
         assert.deepStrictEqual(strip(await renderer.finish(records)), strip(await renderReleases("prod", records, () => "1.34")));
     });
 
@@ -167,13 +170,26 @@ describe("rendering while the program runs (the offline preview's releaseRendere
 
     it("two identical renders at once run Helm once (every cluster's CRDs release is the same)", async () => {
         const { records } = await runStack("prod");
-        const crds = records.filter(r => r.type === CHART_TYPE);
-        assert.strictEqual(crds.length, 2);
-        fs.rmSync(TEMPLATE_CACHE, { recursive: true, force: true });
+        const crds = records.find(r => r.type === CHART_TYPE)!;
+        const chart = vendoredByPath(String(crds.inputs.chart))!;
+        // A value no template reads, unique to this run: a key no cache holds, so both calls are misses at once.
+        const values = { ...(crds.inputs.values as object), testNonce: `${process.pid}-${Date.now()}` };
+        const req = { chart, release: "prometheus-operator-crds", namespace: "monitoring", values, kubeVersion: "1.34", apiVersions: [] };
         const before = { ...templateStats };
-        const rendered = await renderReleases("prod", records.filter(r => r.type !== RELEASE_TYPE), () => "1.34");
-        assert.deepStrictEqual([templateStats.helmRuns - before.helmRuns, templateStats.cacheHits - before.cacheHits], [1, 1]);
-        assert.strictEqual(rendered[0]!.manifest, rendered[1]!.manifest);
+        const [a, b] = await Promise.all([helmTemplate(req), helmTemplate(req)]);
+        assert.deepStrictEqual([templateStats.helmRuns - before.helmRuns, templateStats.shared - before.shared, templateStats.cacheHits - before.cacheHits], [1, 1, 0]);
+        assert.strictEqual(a.manifest, b.manifest);
+        assert.ok(fs.existsSync(path.join(TEMPLATE_CACHE, `${a.key}.yaml`)));
+        fs.rmSync(path.join(TEMPLATE_CACHE, `${a.key}.yaml`));
+    });
+
+    it("manifests parse as the API server reads them: a repeated key keeps its last value, deep nesting is fine, no timestamps", () => {
+        assert.deepStrictEqual(parseManifest("kind: ConfigMap\nmetadata:\n  name: a\n  labels: {x: '1', x: '2'}\ndata:\n  d: 2024-01-01\n---\n---\nkind: Secret\nmetadata: {name: s}\n"), [
+            { kind: "ConfigMap", metadata: { name: "a", labels: { x: "2" } }, data: { d: "2024-01-01" } },
+            { kind: "Secret", metadata: { name: "s" } },
+        ]);
+        const deep = "kind: X\nmetadata: {name: d}\nspec: " + "[".repeat(150) + "]".repeat(150) + "\n";
+        assert.strictEqual(parseManifest(deep).length, 1);
     });
 });
 

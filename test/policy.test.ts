@@ -529,7 +529,7 @@ describe("policy obs-workload-configure-containers", () => {
         useRenderedObjects(new Map());
         try {
             assert.deepStrictEqual(await checkStack(workloadsPolicy, graph), [
-                "ca-bad: Deployment ca-bad: Deployment monitoring/app container c has no memory limit; set resources.limits.memory in its renderer under components/render/ (components/sizing.ts).",
+                "ca-bad: Deployment monitoring/app container c has no memory limit; set resources.limits.memory in its renderer under components/render/ (components/sizing.ts).",
             ]);
         } finally {
             useHelmRendering();

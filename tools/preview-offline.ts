@@ -8,7 +8,8 @@
  * With manifests it also runs the manifest checks (tools/lib/preview-checks.ts) and writes
  * out/<stack>/checks.json.
  * Exit codes: 0 ok, 2 config error (stack or policy config), 3 a mandatory policy violation,
- * 4 a manifest check finding (every file written), 1 anything else (a release that does not render included).
+ * 4 a manifest check finding (every file written; 3 wins over 4, both are printed), 1 anything else
+ * (a release that does not render, or a check that throws, included).
  */
 import * as path from "path";
 import { parseFlags } from "./lib/cli";
@@ -103,7 +104,17 @@ async function main(argv: string[]): Promise<number> {
         }
         throw e;
     }
-    const checks = rendered.length ? checkRendered(stack, env, rendered, result.records) : undefined;
+    // A check that throws (a bug in a check, or an object it did not foresee) fails the preview, but
+    // only after every file is written: the manifests are what one needs to see why.
+    let checks: ReturnType<typeof checkRendered> | undefined;
+    let checksCrash: unknown;
+    if (rendered.length) {
+        try {
+            checks = checkRendered(stack, env, rendered, result.records);
+        } catch (e) {
+            checksCrash = e;
+        }
+    }
     const files = new Map<string, string>();
     files.set("plan.json", JSON.stringify(planOf(stack, result.records), null, 2) + "\n");
     if (checks) files.set("checks.json", JSON.stringify({ findings: checks.findings, known: checks.known }, null, 2) + "\n");
@@ -131,11 +142,15 @@ async function main(argv: string[]): Promise<number> {
     const outDir = target.dir;
     const tree = renderTree(stack, result.records);
     console.log(args.quiet ? tree.split("\n")[0] : tree);
-    if (rendered.length) console.log(`rendered ${rendered.length} releases: ${templateStats.helmRuns} by Helm, ${templateStats.cacheHits} from the cache (.cache/helm-template)`);
+    if (rendered.length) console.log(`rendered ${rendered.length} releases: ${templateStats.helmRuns} by Helm, ${templateStats.cacheHits} from the cache (.cache/helm-template)${templateStats.shared ? `, ${templateStats.shared} identical to one rendering` : ""}`);
     console.log(`wrote ${path.relative(process.cwd(), outDir) || "."}/: plan.json, summary.md, policy.json${checks ? ", checks.json" : ""} and ${written} files under <cluster>/`);
     const mandatory = violations.filter(v => v.enforcementLevel === "mandatory").length;
     console.log(`policy: ${violations.length} violation(s), ${mandatory} mandatory`);
     for (const line of formatViolations(violations)) console.log(line);
+    if (checksCrash !== undefined) {
+        console.error(`error: the manifest checks failed to run (the files above are written): ${checksCrash instanceof Error ? checksCrash.stack : String(checksCrash)}`);
+        return 1;
+    }
     if (checks) {
         console.log(`checks: ${checks.findings.length} finding(s)${checks.known.length ? `, ${checks.known.length} known (tools/lib/checks/knownFailures.ts)` : ""}${checks.cached ? " (cached: .cache/checks)" : ""}`);
         for (const f of checks.findings) console.log(`  ${formatFinding(f)}`);

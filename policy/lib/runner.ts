@@ -69,7 +69,7 @@ export function resolvePolicies(policies: Readonly<Policies>, file: PolicyPackCo
         return level as EnforcementLevel;
     };
     const all = checkLevel("all", file.all);
-    // Ajv (load and code generation, ~80 ms) only for the policies that have a configSchema.
+    // Ajv code generation only for the policies that have a configSchema (4 of 11; the others take no keys).
     let ajv: Ajv | undefined;
     return policies.map(p => {
         const entry = file[p.name];

@@ -115,7 +115,7 @@ export const workloadsPolicy: StackValidationPolicy = {
             if (kind) {
                 // A workload the program deploys from its own manifest (the Cluster Autoscaler): its state is the object.
                 const o = { ...r.props, kind, metadata: r.props.metadata ?? {} } as K8sObject;
-                for (const m of objectViolations(o, "default", c, "its renderer under components/render/")) reportViolation(`${kind} ${r.name}: ${m}`, r.urn);
+                for (const m of objectViolations(o, "default", c, "its renderer under components/render/")) reportViolation(m, r.urn);
                 continue;
             }
             if (!HELM_TYPES.includes(r.type)) continue;

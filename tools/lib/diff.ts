@@ -104,7 +104,12 @@ export function readSide(dir: string): Side {
             manifests ??= new Map();
             const releases = new Map<string, K8sObject[]>();
             for (const f of fs.readdirSync(mdir).filter(f => f.endsWith(".yaml")).sort()) {
-                releases.set(f.replace(/\.yaml$/, ""), parseManifest(fs.readFileSync(path.join(mdir, f), "utf8")));
+                const file = path.join(mdir, f);
+                try {
+                    releases.set(f.replace(/\.yaml$/, ""), parseManifest(fs.readFileSync(file, "utf8")));
+                } catch (e) {
+                    throw new Error(`${file} does not parse as YAML: ${(e as Error).message}`);
+                }
             }
             manifests.set(cluster, releases);
         }

@@ -74,7 +74,7 @@ export class HelmTemplateError extends Error {}
 
 /** Where rendered manifests are cached, and whether the last call ran Helm (for tests and the bench). */
 export const TEMPLATE_CACHE = path.join(CACHE_DIR, "helm-template");
-export const templateStats = { helmRuns: 0, cacheHits: 0 };
+export const templateStats = { helmRuns: 0, cacheHits: 0, shared: 0 };
 
 /** What `helm template` printed, and the cache key it is stored under. */
 export interface TemplateResult {
@@ -99,7 +99,7 @@ export async function helmTemplate(req: TemplateRequest): Promise<TemplateResult
     // The same render already running (the CRDs release of every cluster is the same): share it.
     const running = inFlight.get(key);
     if (running) {
-        templateStats.cacheHits++;
+        templateStats.shared++;
         return { manifest: await running, key };
     }
     templateStats.helmRuns++;

@@ -53,9 +53,9 @@ export interface ResourceRecord {
     readonly transforms: number;
     /** Provider reference (`<urn>::<id>`), or "" for none. */
     readonly provider: string;
-    /** Inputs with every secret replaced by "[secret]". */
+    /** Inputs with every secret replaced by "[secret]". Shared with rawInputs where there is no secret: never mutate. */
     readonly inputs: Record<string, unknown>;
-    /** Inputs as registered, secrets unwrapped: for tests that look for leaked secret values. Never written out. */
+    /** Inputs as registered, secrets unwrapped: for tests that look for leaked secret values. Never written out, never mutated. */
     readonly rawInputs: Record<string, unknown>;
     /** Dotted paths of the inputs that are secret. */
     readonly secretPaths: string[];
@@ -219,6 +219,8 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
     }, PROJECT, opts.stack, opts.preview ?? false);
     pulumi.runtime.setAllConfig(serializeConfig(opts.config), (opts.secretKeys ?? []).map(k => `${PROJECT}:${k}`));
 
+    /** The first error an onRecord hook threw: rethrown after the program, never inside the SDK's callback. */
+    let hookFailure: unknown;
     const monitor: any = pulumi.runtime.getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: any) => {
@@ -248,7 +250,11 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
                 const outputs = unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}, "", []).redacted as Record<string, unknown>;
                 const record = { urn, ...base, outputs };
                 records.push(record);
-                opts.onRecord?.(record);
+                try {
+                    opts.onRecord?.(record);
+                } catch (e) {
+                    hookFailure ??= e;
+                }
                 if (base.type.startsWith("pulumi:providers:")) {
                     const region = (raw as Record<string, unknown>).region;
                     if (typeof region === "string") providerRegions.set(urn, region);
@@ -267,5 +273,6 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
     }
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     if (failure !== undefined) throw failure;
+    if (hookFailure !== undefined) throw hookFailure;
     return { records, outputs };
 }

@@ -6,9 +6,9 @@
  *
  * The checks cost about 2.7 s on prod (loading the Kubernetes schemas, compiling the CRDs' schemas),
  * so their findings are cached in .cache/checks/ under a key of everything they read: the stack, its
- * environment, the captured graph, the rendered manifests, the source of every project module
- * loaded plus the checks' own, and package-lock.json, so a change to a check, to anything it imports
- * or to a library it uses is a miss.
+ * environment, the captured graph, the rendered manifests, every TypeScript source of the project
+ * outside the tests, and package-lock.json, so a change to a check, to anything it imports or to a
+ * library it uses is a miss.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -20,7 +20,6 @@ import type { Finding } from "./checks/model";
 import { ROOT } from "./stack-file";
 
 const CACHE = path.join(ROOT, ".cache", "checks");
-const CHECKS_DIR = path.join(ROOT, "tools", "lib", "checks");
 
 export interface CheckResult {
     readonly findings: readonly Finding[];
@@ -29,14 +28,22 @@ export interface CheckResult {
     readonly cached: boolean;
 }
 
-/** Sources the checks' result depends on: the project's loaded modules and the checks folder. */
+/** Every TypeScript source under these folders (recursively), and the lockfile. */
+const SOURCES = ["components", "stacks", "policy/lib", "policy/policies", "tools/lib"];
+
+/** The sources the checks' result can depend on: the project's code (the checks, the wiring table, the renderers) and the libraries' pins. */
 function codeDigest(): string {
-    const files = new Set(Object.keys(require.cache).filter(f => f.startsWith(ROOT + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`)));
-    for (const f of fs.readdirSync(CHECKS_DIR)) files.add(path.join(CHECKS_DIR, f));
-    // The libraries they use (kubernetes-models' schemas, ajv, re2-wasm), by the lockfile's pins.
-    files.add(path.join(ROOT, "package-lock.json"));
+    const files: string[] = [path.join(ROOT, "package-lock.json")];
+    const walk = (dir: string) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, e.name);
+            if (e.isDirectory()) walk(full);
+            else if (e.name.endsWith(".ts")) files.push(full);
+        }
+    };
+    for (const d of SOURCES) walk(path.join(ROOT, d));
     const h = crypto.createHash("sha256");
-    for (const f of [...files].sort()) h.update(path.relative(ROOT, f)).update("\0").update(fs.readFileSync(f)).update("\0");
+    for (const f of files.sort()) h.update(path.relative(ROOT, f)).update("\0").update(fs.readFileSync(f)).update("\0");
     return h.digest("hex");
 }
 
