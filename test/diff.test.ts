@@ -265,6 +265,19 @@ describe("offline diff: npm run diff:offline between committed refs and on synth
         );
     });
 
+    it("a change the policy pack refuses (dev metrics kept 90d, above the 30d bound): the diff is written, names the violation first, and the tool exits 3", async () => {
+        const r = await runDiff("dev", "HEAD", "HEAD", dir => {
+            const file = path.join(dir, "Pulumi.dev.yaml");
+            const text = fs.readFileSync(file, "utf8");
+            assert.match(text, /metrics: 15d/);
+            fs.writeFileSync(file, text.replace("metrics: 15d", "metrics: 90d"));
+        });
+        assert.strictEqual(r.code, 3, r.stderr);
+        assert.match(r.json.notes[0]!, /^\*\*The preview of the checkout at \w+ has 1 mandatory policy violation\(s\)\*\*: `obs-release-configure-retention` Prometheus keeps data for 90d/);
+        assert.ok(r.md.includes(r.json.notes[0]!));
+        assert.match(r.stderr, /error: the offline preview of the checkout at \w+ exits 3:/);
+    });
+
     it("a synthetic change (dev logs retention 3d → 5d in the stack file): bucket expiry, Loki values and the rendered Loki config", async () => {
         const r = await runDiff("dev", "HEAD", "HEAD", dir => {
             const file = path.join(dir, "Pulumi.dev.yaml");

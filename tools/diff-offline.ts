@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { parseFlags, usageError } from "./lib/cli";
+import { formatFinding, type Finding } from "./lib/checks/model";
 import { COMMENT_LIMIT, compare, diffJson, diffMarkdown, EXIT_CHANGED, EXIT_UNCHANGED, readSide, type Side } from "./lib/diff";
 import { ROOT } from "./lib/stack-file";
 
@@ -25,7 +26,11 @@ const USAGE = `usage: npm run diff:offline -- --stack <name> --base <git-ref> [-
   --out           output directory of the working tree's preview and the diff (default: out)
   --node-modules  base worktree dependencies: auto (symlink when the lockfiles match, else npm ci), symlink, ci
   --comment-limit at most this many characters in diff.md (default ${COMMENT_LIMIT}, GitHub's comment limit)
-exit codes: 0 nothing changed, 10 something changed, 1 a preview failed, 2 usage`;
+exit codes: 0 nothing changed, 10 something changed, 3 the working tree's preview has a mandatory policy
+violation, 4 a manifest check finding (the diff is written in both cases), 1 a preview failed, 2 usage`;
+
+/** Preview exits that still wrote every file: 0, 3 (a mandatory policy violation), 4 (a manifest check finding). */
+const PREVIEW_WROTE_FILES: readonly number[] = [0, 3, 4];
 
 function git(args: string[], cwd = ROOT): { ok: boolean; out: string; err: string } {
     const r = spawnSync("git", args, { cwd, encoding: "utf8" });
@@ -40,6 +45,20 @@ function preview(dir: string, stack: string, outDir: string): { code: number; ou
 
 function lastLines(s: string, n = 15): string {
     return s.split("\n").slice(-n).join("\n");
+}
+
+/** Notes for the top of the diff when the working tree's preview exits 3 or 4: what fails the PR, named. */
+function headProblems(code: number, dir: string, label: string): string[] {
+    const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) : undefined);
+    if (code === 3) {
+        const mandatory = ((read("policy.json")?.violations ?? []) as { policy: string; message: string; enforcementLevel: string }[]).filter(v => v.enforcementLevel === "mandatory");
+        return [`**The preview of ${label} has ${mandatory.length} mandatory policy violation(s)**: ${mandatory.slice(0, 5).map(v => `\`${v.policy}\` ${v.message}`).join("; ")}${mandatory.length > 5 ? "; …" : ""}`];
+    }
+    if (code === 4) {
+        const findings = (read("checks.json")?.findings ?? []) as Finding[];
+        return [`**The manifest checks of ${label} found ${findings.length} problem(s)** (\`checks.json\`): ${findings.slice(0, 5).map(formatFinding).join("; ")}${findings.length > 5 ? "; …" : ""}`];
+    }
+    return [];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -80,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
     // tool's previous diff.md/diff.json (and nothing else) first.
     for (const f of ["diff.md", "diff.json"]) fs.rmSync(path.join(outRoot, stack, f), { force: true });
     const head = preview(headDir, stack, outRoot);
-    if (head.code !== 0) {
+    if (!PREVIEW_WROTE_FILES.includes(head.code)) {
         console.error(`error: the offline preview of the working tree failed (exit ${head.code}):\n${lastLines(head.output)}`);
         return 1;
     }
@@ -114,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
                 how = "npm ci";
             }
             const base = preview(worktree, stack, baseOut);
-            if (base.code !== 0) {
+            if (!PREVIEW_WROTE_FILES.includes(base.code)) {
                 console.error(`error: the offline preview of ${args.base} (${short}) failed (exit ${base.code}):\n${lastLines(base.output)}`);
                 return 1;
             }
@@ -129,13 +148,17 @@ async function main(argv: string[]): Promise<number> {
 
     const headLabel = args["head-dir"] ? `the checkout at ${git(["rev-parse", "--short", "HEAD"], headDir).out}` : "the working tree";
     const result = compare(stack, `\`${args.base}\` (${short})`, headLabel, baseSide, readSide(path.join(outRoot, stack)));
-    result.notes.unshift(...notes);
+    result.notes.unshift(...notes, ...headProblems(head.code, path.join(outRoot, stack), headLabel));
     const md = diffMarkdown(result, limit);
     const dir = path.join(outRoot, stack);
     fs.writeFileSync(path.join(dir, "diff.md"), md);
     fs.writeFileSync(path.join(dir, "diff.json"), diffJson(result));
     if (!args.quiet) console.log(md);
     console.log(`wrote ${path.relative(process.cwd(), dir) || "."}/diff.md and diff.json: ${result.changed ? "changes" : "no changes"}`);
+    if (head.code !== 0) {
+        console.error(`error: the offline preview of ${headLabel} exits ${head.code}:\n${lastLines(head.output)}`);
+        return head.code;
+    }
     return result.changed ? EXIT_CHANGED : EXIT_UNCHANGED;
 }
 
