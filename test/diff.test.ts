@@ -230,6 +230,16 @@ function runDiff(stack: string, base: string, ref: string, edit?: (dir: string) 
     });
 }
 
+/** An edit of the head checkout's Pulumi.dev.yaml: `from` (which must be there) becomes `to`. */
+function editDevStack(from: string, to: string): (dir: string) => void {
+    return dir => {
+        const file = path.join(dir, "Pulumi.dev.yaml");
+        const text = fs.readFileSync(file, "utf8");
+        assert.ok(text.includes(from), `${from} is not in Pulumi.dev.yaml`);
+        fs.writeFileSync(file, text.replace(from, to));
+    };
+}
+
 function changedInputs(d: DiffResult): string[] {
     return d.resources.changed.flatMap(r => r.changes.map(c => `${r.name} ${c.path} ${c.kind}: ${JSON.stringify(c.old)} -> ${JSON.stringify(c.new)}`));
 }
@@ -266,12 +276,7 @@ describe("offline diff: npm run diff:offline between committed refs and on synth
     });
 
     it("a change the policy pack refuses (dev metrics kept 90d, above the 30d bound): the diff is written, names the violation first, and the tool exits 3", async () => {
-        const r = await runDiff("dev", "HEAD", "HEAD", dir => {
-            const file = path.join(dir, "Pulumi.dev.yaml");
-            const text = fs.readFileSync(file, "utf8");
-            assert.match(text, /metrics: 15d/);
-            fs.writeFileSync(file, text.replace("metrics: 15d", "metrics: 90d"));
-        });
+        const r = await runDiff("dev", "HEAD", "HEAD", editDevStack("metrics: 15d", "metrics: 90d"));
         assert.strictEqual(r.code, 3, r.stderr);
         assert.match(r.json.notes[0]!, /^\*\*The preview of the checkout at \w+ has 1 mandatory policy violation\(s\)\*\*: `obs-release-configure-retention` Prometheus keeps data for 90d/);
         assert.ok(r.md.includes(r.json.notes[0]!));
@@ -279,12 +284,7 @@ describe("offline diff: npm run diff:offline between committed refs and on synth
     });
 
     it("a synthetic change (dev logs retention 3d → 5d in the stack file): bucket expiry, Loki values and the rendered Loki config", async () => {
-        const r = await runDiff("dev", "HEAD", "HEAD", dir => {
-            const file = path.join(dir, "Pulumi.dev.yaml");
-            const text = fs.readFileSync(file, "utf8");
-            assert.match(text, /logs: 3d/);
-            fs.writeFileSync(file, text.replace("logs: 3d", "logs: 5d"));
-        });
+        const r = await runDiff("dev", "HEAD", "HEAD", editDevStack("logs: 3d", "logs: 5d"));
         assert.strictEqual(r.code, 10, r.stderr);
         assert.deepStrictEqual(changedInputs(r.json), [
             "dev-gke-loki-chunks lifecycleRules[0].condition.age update: 4 -> 6",
