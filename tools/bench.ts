@@ -38,9 +38,27 @@ interface Measure {
 /** Exit codes a preview may end with, every file written: 3 a mandatory policy violation, 4 a manifest check finding. */
 const PREVIEW_OK: readonly number[] = [0, 3, 4];
 
-function measure(name: string, argv: string[], runs: number, opts: { env?: Record<string, string>; before?: () => void; okStatus?: readonly number[] } = {}): Measure {
+interface MeasureOptions { env?: Record<string, string>; before?: () => void; okStatus?: readonly number[] }
+
+function measure(name: string, argv: string[], runs: number, opts: MeasureOptions = {}): Measure {
     const m: Measure = { name, wallSeconds: [], peakMB: [], childCpuSeconds: [], stdout: [] };
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < runs; i++) runOnce(m, argv, i, opts);
+    return m;
+}
+
+/**
+ * Cases measured in turn (a, b, c, a, b, c, …), so that a ratio between them compares runs made under
+ * the same conditions: on a shared machine the floor alone moved from 1.2 to 1.6 s between runs.
+ */
+function measureInterleaved(cases: readonly { name: string; argv: string[]; opts?: MeasureOptions }[], runs: number): Measure[] {
+    const ms = cases.map((c): Measure => ({ name: c.name, wallSeconds: [], peakMB: [], childCpuSeconds: [], stdout: [] }));
+    for (let i = 0; i < runs; i++) cases.forEach((c, k) => runOnce(ms[k]!, c.argv, i, c.opts ?? {}));
+    return ms;
+}
+
+function runOnce(m: Measure, argv: string[], i: number, opts: MeasureOptions): void {
+    const name = m.name;
+    {
         opts.before?.();
         const usageFile = path.join(os.tmpdir(), `obs-bench-${process.pid}-${i}.jsonl`);
         fs.rmSync(usageFile, { force: true });
@@ -58,7 +76,6 @@ function measure(name: string, argv: string[], runs: number, opts: { env?: Recor
         m.childCpuSeconds.push(usages.reduce((n, u) => n + (u.childrenUs ?? 0), 0) / 1e6);
         m.stdout.push(r.stdout);
     }
-    return m;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -90,12 +107,15 @@ function main() {
     const clearHelmCache = () => ["helm-template", "checks"].forEach(d => fs.rmSync(path.join(ROOT, ".cache", d), { recursive: true, force: true }));
     const modules = importedSdkModules();
 
-    const floor = measure(`SDK-import floor: node requiring ${modules.length} modules (@pulumi/pulumi and the provider modules used)`,
-        [node, "-e", modules.map(m => `require(${JSON.stringify(m)})`).join(";")], runs);
-    const bare = measure("preview:offline prod --no-manifests", preview("prod", "--no-manifests"), runs, { okStatus: PREVIEW_OK });
-    // The same graph registered with nothing else (tools/bench-replay.js): what the SDK itself costs.
-    const replay = measure("reference: the floor's modules plus registering the prod preview's resources from its plan.json, nothing else",
-        [node, "tools/bench-replay.js", path.join(ROOT, "out", "bench", "prod", "plan.json"), JSON.stringify(modules)], runs);
+    // The floor, the preview and the replay reference, interleaved, at least 5 times: the ratio is the target.
+    // The replay reads the plan.json the first preview run writes (out/bench/prod).
+    const [floor, bare, replay] = measureInterleaved([
+        { name: `SDK-import floor: node requiring ${modules.length} modules (@pulumi/pulumi and the provider modules used)`, argv: [node, "-e", modules.map(m => `require(${JSON.stringify(m)})`).join(";")] },
+        { name: "preview:offline prod --no-manifests", argv: preview("prod", "--no-manifests"), opts: { okStatus: PREVIEW_OK } },
+        // The same graph registered with nothing else (tools/bench-replay.js): what the SDK itself costs.
+        { name: "reference: the floor's modules plus registering the prod preview's resources from its plan.json, nothing else",
+            argv: [node, "tools/bench-replay.js", path.join(ROOT, "out", "bench", "prod", "plan.json"), JSON.stringify(modules)] },
+    ], Math.max(runs, 5)) as [Measure, Measure, Measure];
     const results: Measure[] = [floor, bare, replay];
     for (const stack of availableStacks()) {
         results.push(measure(`preview:offline ${stack}, cold (Helm and checks caches cleared)`, preview(stack), runs, { before: clearHelmCache, okStatus: PREVIEW_OK }));
