@@ -24,6 +24,15 @@ describe("tools/lib/cli: the tools' flags", () => {
         assert.deepStrictEqual(captured(() => parseFlags(["--stack", "dev", "--quiet"], OPTIONS, USAGE, ["stack"])),
             { result: { stack: "dev", out: "out", quiet: true }, out: [], err: [] });
     });
+    it("a required flag is typed as a string (no `!` needed); an optional one without default may be undefined", () => {
+        const flags = parseFlags(["--stack", "dev"], OPTIONS, USAGE, ["stack"]);
+        assert.ok(typeof flags !== "number");
+        // Compile-time checks (the tsc gate): these assignments only type-check with the narrowing.
+        const stack: string = flags.stack;
+        const base: string | undefined = flags.base;
+        const out: string = flags.out;
+        assert.deepStrictEqual([stack, base, out], ["dev", undefined, "out"]);
+    });
     it("--help prints the usage on stdout and returns 0", () => {
         assert.deepStrictEqual(captured(() => parseFlags(["--help"], OPTIONS, USAGE, ["stack"])), { result: 0, out: [USAGE], err: [] });
     });

@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(limit) || limit < 2000 || limit > COMMENT_LIMIT) {
         return usageError(`--comment-limit must be an integer from 2000 to ${COMMENT_LIMIT}`, USAGE);
     }
-    const stack = args.stack!;
+    const stack = args.stack;
     const headDir = path.resolve(args["head-dir"] ?? ROOT);
     const commit = git(["rev-parse", "--verify", "--quiet", `${args.base}^{commit}`], headDir);
     if (!commit.ok) {
@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     // The working tree first: its out/<stack>/ is where diff.md and diff.json go.
-    const outRoot = path.resolve(headDir, args.out!);
+    const outRoot = path.resolve(headDir, args.out);
     // The preview reuses out/<stack>/ only when it holds nothing but its own files: remove this
     // tool's previous diff.md/diff.json (and nothing else) first.
     for (const f of ["diff.md", "diff.json"]) fs.rmSync(path.join(outRoot, stack, f), { force: true });

@@ -84,8 +84,8 @@ async function main(argv: string[]): Promise<number> {
     if (args.mode !== "refresh" && args.mode !== "preview") return usage(`--mode must be refresh or preview, not ${JSON.stringify(args.mode)}`);
     const webhook = process.env.SLACK_WEBHOOK_URL;
     if (args.slack && !webhook) return usage("--slack needs the webhook URL in $SLACK_WEBHOOK_URL");
-    const stack = args.stack!;
-    const outDir = path.resolve(ROOT, args.out!, stack);
+    const stack = args.stack;
+    const outDir = path.resolve(ROOT, args.out, stack);
 
     let input: ReturnType<typeof parseEventText>;
     let source: string;

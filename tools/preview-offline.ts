@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
         "no-manifests": { type: "boolean", default: false }, "policy-config": { type: "string" },
     }, USAGE, ["stack"]);
     if (typeof args === "number") return args;
-    const stack = args.stack!;
+    const stack = args.stack;
     let policyConfig;
     try {
         policyConfig = readPolicyConfig(policyConfigPath(stack, args["policy-config"]));

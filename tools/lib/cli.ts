@@ -7,8 +7,10 @@ import { parseArgs } from "util";
 
 type FlagOptions = Readonly<Record<string, { readonly type: "string" | "boolean"; readonly default?: string | boolean }>>;
 
-/** The parsed flags of one command: strings and booleans by name. */
-export type Flags<O extends FlagOptions> = { -readonly [K in keyof O]: O[K] extends { type: "boolean" } ? boolean : (O[K] extends { default: string } ? string : string | undefined) };
+/** The parsed flags of one command: strings and booleans by name; a required flag (R) or one with a default is always a string. */
+export type Flags<O extends FlagOptions, R extends keyof O = never> = {
+    -readonly [K in keyof O]: O[K] extends { type: "boolean" } ? boolean : (K extends R ? string : O[K] extends { default: string } ? string : string | undefined)
+};
 
 /** Prints a usage error (message, then the usage text) and returns `code`. */
 export function usageError(message: string, usage: string, code = 2): number {
@@ -21,7 +23,7 @@ export function usageError(message: string, usage: string, code = 2): number {
  * should end with: 0 after printing the usage for `--help`, `usageCode` after a usage error (an
  * unknown or malformed flag, or one of `required` missing: "--a and --b are required").
  */
-export function parseFlags<O extends FlagOptions>(argv: string[], options: O, usage: string, required: readonly (keyof O & string)[] = [], usageCode = 2): Flags<O> | number {
+export function parseFlags<O extends FlagOptions, R extends keyof O & string = never>(argv: string[], options: O, usage: string, required: readonly R[] = [], usageCode = 2): Flags<O, R> | number {
     let values: Record<string, string | boolean | undefined>;
     try {
         values = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", default: false } } as never, strict: true }).values as typeof values;
@@ -37,5 +39,5 @@ export function parseFlags<O extends FlagOptions>(argv: string[], options: O, us
         return usageError(`${names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)} are` : `${names[0]} is`} required`, usage, usageCode);
     }
     const { help: _help, ...flags } = values;
-    return flags as Flags<O>;
+    return flags as Flags<O, R>;
 }
