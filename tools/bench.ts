@@ -41,9 +41,7 @@ const PREVIEW_OK: readonly number[] = [0, 3, 4];
 interface MeasureOptions { env?: Record<string, string>; before?: () => void; okStatus?: readonly number[] }
 
 function measure(name: string, argv: string[], runs: number, opts: MeasureOptions = {}): Measure {
-    const m: Measure = { name, wallSeconds: [], peakMB: [], childCpuSeconds: [], stdout: [] };
-    for (let i = 0; i < runs; i++) runOnce(m, argv, i, opts);
-    return m;
+    return measureInterleaved([{ name, argv, opts }], runs)[0]!;
 }
 
 /**
@@ -56,26 +54,24 @@ function measureInterleaved(cases: readonly { name: string; argv: string[]; opts
     return ms;
 }
 
+/** One run of one case: wall time, the peak RSS of any process in it, the CPU of its children (Helm). */
 function runOnce(m: Measure, argv: string[], i: number, opts: MeasureOptions): void {
-    const name = m.name;
-    {
-        opts.before?.();
-        const usageFile = path.join(os.tmpdir(), `obs-bench-${process.pid}-${i}.jsonl`);
-        fs.rmSync(usageFile, { force: true });
-        const start = process.hrtime.bigint();
-        const r = spawnSync(argv[0]!, argv.slice(1), {
-            cwd: ROOT, encoding: "utf8",
-            env: { ...process.env, ...opts.env, OBS_RUSAGE_OUT: usageFile, NODE_OPTIONS: `-r ${path.join(ROOT, "tools/lib/rusage.js")}` },
-        });
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        if (!(opts.okStatus ?? [0]).includes(r.status ?? -1)) throw new Error(`${name} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-        const usages = fs.readFileSync(usageFile, "utf8").trim().split("\n").map(l => JSON.parse(l) as { maxRSSkB: number; childrenUs?: number });
-        fs.rmSync(usageFile, { force: true });
-        m.wallSeconds.push(seconds);
-        m.peakMB.push(Math.max(...usages.map(u => u.maxRSSkB)) / 1024);
-        m.childCpuSeconds.push(usages.reduce((n, u) => n + (u.childrenUs ?? 0), 0) / 1e6);
-        m.stdout.push(r.stdout);
-    }
+    opts.before?.();
+    const usageFile = path.join(os.tmpdir(), `obs-bench-${process.pid}-${i}.jsonl`);
+    fs.rmSync(usageFile, { force: true });
+    const start = process.hrtime.bigint();
+    const r = spawnSync(argv[0]!, argv.slice(1), {
+        cwd: ROOT, encoding: "utf8",
+        env: { ...process.env, ...opts.env, OBS_RUSAGE_OUT: usageFile, NODE_OPTIONS: `-r ${path.join(ROOT, "tools/lib/rusage.js")}` },
+    });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (!(opts.okStatus ?? [0]).includes(r.status ?? -1)) throw new Error(`${m.name} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    const usages = fs.readFileSync(usageFile, "utf8").trim().split("\n").map(l => JSON.parse(l) as { maxRSSkB: number; childrenUs?: number });
+    fs.rmSync(usageFile, { force: true });
+    m.wallSeconds.push(seconds);
+    m.peakMB.push(Math.max(...usages.map(u => u.maxRSSkB)) / 1024);
+    m.childCpuSeconds.push(usages.reduce((n, u) => n + (u.childrenUs ?? 0), 0) / 1e6);
+    m.stdout.push(r.stdout);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -48,14 +48,14 @@ function lastLines(s: string, n = 15): string {
 }
 
 /** Notes for the top of the diff when the working tree's preview exits 3 or 4: what fails the PR, named. */
-function headProblems(code: number, dir: string, label: string): string[] {
-    const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) : undefined);
+function headProblems(code: number, head: Side, dir: string, label: string): string[] {
     if (code === 3) {
-        const mandatory = ((read("policy.json")?.violations ?? []) as { policy: string; message: string; enforcementLevel: string }[]).filter(v => v.enforcementLevel === "mandatory");
+        const mandatory = (head.policy ?? []).filter(v => v.enforcementLevel === "mandatory");
         return [`**The preview of ${label} has ${mandatory.length} mandatory policy violation(s)**: ${mandatory.slice(0, 5).map(v => `\`${v.policy}\` ${v.message}`).join("; ")}${mandatory.length > 5 ? "; …" : ""}`];
     }
     if (code === 4) {
-        const findings = (read("checks.json")?.findings ?? []) as Finding[];
+        const file = path.join(dir, "checks.json");
+        const findings = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { findings: Finding[] }).findings : [];
         return [`**The manifest checks of ${label} found ${findings.length} problem(s)** (\`checks.json\`): ${findings.slice(0, 5).map(formatFinding).join("; ")}${findings.length > 5 ? "; …" : ""}`];
     }
     return [];
@@ -147,8 +147,9 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const headLabel = args["head-dir"] ? `the checkout at ${git(["rev-parse", "--short", "HEAD"], headDir).out}` : "the working tree";
-    const result = compare(stack, `\`${args.base}\` (${short})`, headLabel, baseSide, readSide(path.join(outRoot, stack)));
-    result.notes.unshift(...notes, ...headProblems(head.code, path.join(outRoot, stack), headLabel));
+    const headSide = readSide(path.join(outRoot, stack));
+    const result = compare(stack, `\`${args.base}\` (${short})`, headLabel, baseSide, headSide);
+    result.notes.unshift(...notes, ...headProblems(head.code, headSide, path.join(outRoot, stack), headLabel));
     const md = diffMarkdown(result, limit);
     const dir = path.join(outRoot, stack);
     fs.writeFileSync(path.join(dir, "diff.md"), md);

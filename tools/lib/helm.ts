@@ -150,16 +150,24 @@ export function helmEnv(): NodeJS.ProcessEnv {
     return { ...process.env, HELM_CACHE_HOME: path.join(home, "cache"), HELM_CONFIG_HOME: path.join(home, "config"), HELM_DATA_HOME: path.join(home, "data") };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight (default: the machine's cores). */
-export async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = os.availableParallelism()): Promise<R[]> {
-    const results: R[] = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await fn(items[i]!);
+/** Runs at most `limit` tasks at once (default: the machine's cores, one Helm process each). */
+export function limiter(limit = os.availableParallelism()): <T>(task: () => Promise<T>) => Promise<T> {
+    let active = 0;
+    const waiting: (() => void)[] = [];
+    return async task => {
+        while (active >= limit) await new Promise<void>(resolve => waiting.push(resolve));
+        active++;
+        try {
+            return await task();
+        } finally {
+            active--;
+            waiting.shift()?.();
         }
     };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight (default: the machine's cores). */
+export async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = os.availableParallelism()): Promise<R[]> {
+    const run = limiter(limit);
+    return Promise.all(items.map(item => run(() => fn(item))));
 }

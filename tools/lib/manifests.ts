@@ -12,8 +12,7 @@ import { CLUSTER_AUTOSCALER } from "../../components/render/clusterAutoscaler";
 import { vendoredByPath } from "../../components/charts";
 import type { ResourceRecord } from "./mock-runtime";
 import { clusterOf } from "./report";
-import * as os from "os";
-import { derivedFromCache, helmTemplate, HelmTemplateError } from "./helm";
+import { derivedFromCache, helmTemplate, HelmTemplateError, limiter } from "./helm";
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
@@ -97,22 +96,6 @@ export async function renderReleases(stack: string, records: readonly ResourceRe
     return releaseRenderer(stack, kubeVersionOf).finish(records);
 }
 
-/** Runs at most `limit` tasks at once (Helm processes: one per core). */
-function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-    let active = 0;
-    const waiting: (() => void)[] = [];
-    return async task => {
-        while (active >= limit) await new Promise<void>(resolve => waiting.push(resolve));
-        active++;
-        try {
-            return await task();
-        } finally {
-            active--;
-            waiting.shift()?.();
-        }
-    };
-}
-
 /** A render started early, with the API versions it was started with. */
 interface Started {
     readonly apiVersions: Promise<readonly string[]>;
@@ -129,7 +112,7 @@ interface Started {
  * rendered again. With no `onRecord` calls it is the plain two-phase render.
  */
 export function releaseRenderer(stack: string, kubeVersionOf: (cluster: string) => string) {
-    const run = limiter(os.availableParallelism());
+    const run = limiter();
     const byUrn = new Map<string, ResourceRecord>();
     const started = new Map<string, Started>();
     const crdsOf = new Map<string, Promise<RenderedRelease>[]>();
@@ -156,8 +139,8 @@ export function releaseRenderer(stack: string, kubeVersionOf: (cluster: string) 
         }
         return { cluster: s.cluster, release: s.release, namespace: s.namespace, chart: chart.chart, version: chart.version, apiVersions, manifest, objects };
     });
-    const apiVersionsOf = async (crds: readonly Promise<RenderedRelease>[]) =>
-        [...new Set((await Promise.all(crds)).flatMap(r => crdApiVersions(r.objects)))].sort();
+    /** What the cluster's API server serves once these CRDs releases are installed. */
+    const apiVersionsOf = (crds: readonly RenderedRelease[]) => crdApiVersions(crds.flatMap(r => r.objects));
     const start = (urn: string, apiVersions: Promise<readonly string[]>, spec: ReleaseSpec) => {
         const result = apiVersions.then(a => render(spec, a));
         result.catch(() => undefined); // awaited (and thrown) by finish
@@ -177,7 +160,7 @@ export function releaseRenderer(stack: string, kubeVersionOf: (cluster: string) 
             } else {
                 const crds = crdsOf.get(spec.cluster);
                 // Without a CRDs release seen yet for its cluster, it waits for the whole graph.
-                if (crds) start(r.urn, apiVersionsOf([...crds]), spec);
+                if (crds) start(r.urn, Promise.all([...crds]).then(apiVersionsOf), spec);
             }
         } catch (e) {
             failure = e;
@@ -189,10 +172,8 @@ export function releaseRenderer(stack: string, kubeVersionOf: (cluster: string) 
         const specs = releaseSpecs(records);
         const resultOf = (s: ReleaseSpec, apiVersions: readonly string[]) => started.get(s.record.urn)?.result ?? render(s, apiVersions);
         const first = await Promise.all(specs.filter(s => s.record.type === CHART_TYPE).map(s => resultOf(s, [])));
-        const apis = new Map<string, string[]>();
-        for (const r of first) apis.set(r.cluster, [...new Set([...(apis.get(r.cluster) ?? []), ...crdApiVersions(r.objects)])].sort());
         const rest = await Promise.all(specs.filter(s => s.record.type !== CHART_TYPE).map(async s => {
-            const want = apis.get(s.cluster) ?? [];
+            const want = apiVersionsOf(first.filter(r => r.cluster === s.cluster));
             const early = started.get(s.record.urn);
             if (early && JSON.stringify(await early.apiVersions) === JSON.stringify(want)) return early.result;
             return render(s, want);
