@@ -4,6 +4,8 @@
 "use strict";
 const out = process.env.OBS_RUSAGE_OUT;
 if (out) {
+    // A process the case stops (the policy host) still reports: SIGTERM becomes a normal exit.
+    process.on("SIGTERM", () => process.exit(143));
     process.on("exit", () => {
         const fs = require("fs");
         const u = process.resourceUsage();

@@ -1,0 +1,93 @@
+/**
+ * The pack under the Pulumi CLI's own policy host (@pulumi/pulumi/cmd/run-policy-pack), as
+ * `pulumi preview --policy-pack policy` starts it: the host loads policy/package.json's main
+ * (policy/index.js, which loads the TypeScript through the project's transpile-only loader), and
+ * the analyzer answers over gRPC with every policy of the pack and with real violations.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { VENDORED } from "../components/charts";
+import { POLICIES } from "../policy/policies";
+import { chartsPolicy } from "../policy/policies/charts";
+import { POLICY_PACK_DIR, PolicyHost, startPolicyHost } from "../tools/lib/policy-host";
+
+// The gRPC client and messages the host itself uses, resolved from the SDK.
+const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+const fromSdk = (id: string) => require(require.resolve(id, { paths: [sdkDir] }));
+const grpc = fromSdk("@grpc/grpc-js");
+const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
+const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb");
+const { Empty } = fromSdk("google-protobuf/google/protobuf/empty_pb");
+const { Struct } = fromSdk("google-protobuf/google/protobuf/struct_pb");
+
+/** An AnalyzeRequest for one resource, as the engine sends it during a preview. */
+function analyzeRequest(type: string, name: string, props: Record<string, unknown>): unknown {
+    const req = new analyzerPb.AnalyzeRequest();
+    req.setType(type);
+    req.setName(name);
+    req.setUrn(`urn:pulumi:dev::observability::${type}::${name}`);
+    req.setProperties(Struct.fromJavaScript(props));
+    req.setOptions(new analyzerPb.AnalyzerResourceOptions());
+    return req;
+}
+
+const call = <T>(client: any, method: string, req: unknown) => new Promise<T>((resolve, reject) =>
+    client[method](req, (err: Error | null, resp: T) => (err ? reject(err) : resolve(resp))));
+
+describe("policy pack under the Pulumi policy host", function () {
+    let host: PolicyHost;
+    let client: any;
+    before(async function () {
+        host = await startPolicyHost();
+        client = new AnalyzerClient(`127.0.0.1:${host.port}`, grpc.credentials.createInsecure());
+        // As the CLI does first: the pack's config (--policy-pack-config policy/config/dev.json).
+        const levels: Record<string, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
+        const req = new analyzerPb.ConfigureAnalyzerRequest();
+        const file = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "config/dev.json"), "utf8")) as Record<string, unknown>;
+        for (const [name, entry] of Object.entries(file)) {
+            const { enforcementLevel, ...props } = (typeof entry === "string" ? { enforcementLevel: entry } : entry) as Record<string, unknown>;
+            const c = new analyzerPb.PolicyConfig();
+            c.setEnforcementlevel(levels[enforcementLevel as string]);
+            c.setProperties(Struct.fromJavaScript(props));
+            req.getPolicyconfigMap().set(name, c);
+        }
+        await call(client, "configure", req);
+    });
+    after(async function () {
+        client?.close();
+        await host?.stop();
+    });
+
+    it("loads policy/index.js, the pack's main, which hands .ts to the project's transpile-only loader", function () {
+        const pkg = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "package.json"), "utf8"));
+        assert.strictEqual(pkg.main, "index.js");
+        const shim = fs.readFileSync(path.join(POLICY_PACK_DIR, "index.js"), "utf8");
+        assert.match(shim, /^require\("\.\.\/tools\/lib\/register\.js"\);\nrequire\("\.\/index\.ts"\);$/m);
+    });
+
+    it("reports the pack and every policy it defines", async function () {
+        const info = await call<any>(client, "getAnalyzerInfo", new Empty());
+        assert.strictEqual(info.getName(), "observability");
+        assert.deepStrictEqual(info.getPoliciesList().map((p: any) => p.getName()).sort(), POLICIES.map(p => p.name).sort());
+    });
+
+    it("analyzes a resource: a release of the end-of-life promtail chart is a mandatory violation", async function () {
+        const req = analyzeRequest("kubernetes:helm.sh/v3:Release", "logs-agent", { chart: "promtail", version: "6.17.1", namespace: "logging" });
+        const resp = await call<any>(client, "analyze", req);
+        const found = resp.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
+        assert.deepStrictEqual(found, [{
+            policy: "obs-release-disallow-unvetted-charts",
+            level: analyzerPb.EnforcementLevel.MANDATORY,
+            // The host puts the policy's description before the message, as the CLI prints it.
+            message: `${chartsPolicy.description}\n` + "Release logs-agent deploys the chart promtail, which is deprecated or end-of-life upstream (components/versions.ts FORBIDDEN_CHARTS); use the loki chart with Alloy (components/versions.ts CHARTS).",
+        }]);
+    });
+
+    it("analyzes a resource: a release of a vendored package is clean", async function () {
+        const first = VENDORED[0]!;
+        const req = analyzeRequest("kubernetes:helm.sh/v3:Release", "logs", { chart: `./charts/${first.file}`, namespace: "logging" });
+        const resp = await call<any>(client, "analyze", req);
+        assert.deepStrictEqual(resp.getDiagnosticsList().map((d: any) => d.getMessage()), []);
+    });
+});
