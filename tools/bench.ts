@@ -11,7 +11,7 @@
  *    pack under the Pulumi policy host until it serves (what `pulumi preview --policy-pack policy` waits for);
  *  - the type-check gate (`tsc --noEmit`).
  * Each case runs --runs times (default 3); the table shows the median wall time, the largest peak RSS
- * of any process in the run, and the CPU time of Helm (the child processes). Results go to
+ * of any process in the run, and the CPU time of the child processes (Helm; the policy host). Results go to
  * out/bench.json. Targets: the prod preview without manifests within 2× the SDK-import floor
  * (importing @pulumi/pulumi and the provider modules the program uses, measured in the same run), and
  * a warm preview runs no Helm at all. `--check` exits 1 if either is missed.
@@ -128,7 +128,7 @@ function main() {
     results.push(measure("type-check gate (tsc --noEmit)", [node, path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json", "--noEmit", "--noCheck", "false"], Math.min(runs, 2)));
 
     const lines = [`machine: ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ${runs} runs; load average ${os.loadavg().map(l => l.toFixed(1)).join(" ")}`, "",
-        "| case | median wall | peak RSS | Helm CPU (median) | Helm runs |", "|---|---|---|---|---|"];
+        "| case | median wall | peak RSS | child CPU (median: Helm for previews, the host for the policy host) | Helm runs |", "|---|---|---|---|---|"];
     for (const r of results) {
         const helmRuns = r.stdout.map(o => /rendered \d+ releases: (\d+) by Helm/.exec(o)?.[1]).filter(x => x !== undefined);
         lines.push(`| ${r.name} | ${median(r.wallSeconds).toFixed(2)} s | ${Math.max(...r.peakMB).toFixed(0)} MB | ${median(r.childCpuSeconds).toFixed(2)} s | ${helmRuns.join(", ") || "-"} |`);
