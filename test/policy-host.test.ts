@@ -10,7 +10,12 @@ import * as path from "path";
 import { VENDORED } from "../components/charts";
 import { POLICIES } from "../policy/policies";
 import { chartsPolicy } from "../policy/policies/charts";
+import type { PolicyResource } from "@pulumi/policy";
 import { POLICY_PACK_DIR, PolicyHost, startPolicyHost } from "../tools/lib/policy-host";
+import { useHelmRendering } from "../policy/lib/manifests";
+import { readPolicyConfig } from "../policy/lib/offline";
+import { policyResources, runPolicies, Violation } from "../policy/lib/runner";
+import { runStack } from "./lib/run";
 
 // The gRPC client and messages the host itself uses, resolved from the SDK.
 const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -22,14 +27,72 @@ const { Empty } = fromSdk("google-protobuf/google/protobuf/empty_pb");
 const { Struct } = fromSdk("google-protobuf/google/protobuf/struct_pb");
 
 /** An AnalyzeRequest for one resource, as the engine sends it during a preview. */
-function analyzeRequest(type: string, name: string, props: Record<string, unknown>): unknown {
+function analyzeRequest(type: string, name: string, props: Record<string, unknown>, r?: PolicyResource): unknown {
     const req = new analyzerPb.AnalyzeRequest();
     req.setType(type);
     req.setName(name);
-    req.setUrn(`urn:pulumi:dev::observability::${type}::${name}`);
+    req.setUrn(r?.urn ?? `urn:pulumi:dev::observability::${type}::${name}`);
     req.setProperties(Struct.fromJavaScript(props));
-    req.setOptions(new analyzerPb.AnalyzerResourceOptions());
+    req.setOptions(options(r));
+    if (r?.provider) req.setProvider(provider(r.provider));
     return req;
+}
+
+function options(r?: PolicyResource): unknown {
+    const o = new analyzerPb.AnalyzerResourceOptions();
+    if (r) {
+        o.setProtect(r.opts.protect);
+        o.setIgnorechangesList([...r.opts.ignoreChanges]);
+        if (r.opts.parent) o.setParent(r.opts.parent);
+    }
+    return o;
+}
+
+function provider(p: NonNullable<PolicyResource["provider"]>): unknown {
+    const out = new analyzerPb.AnalyzerProviderResource();
+    out.setType(p.type);
+    out.setName(p.name);
+    out.setUrn(p.urn);
+    out.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(p.props))));
+    return out;
+}
+
+/** An AnalyzeStackRequest: every resource with its state, parent, dependencies and provider. */
+function analyzeStackRequest(resources: readonly PolicyResource[]): unknown {
+    const req = new analyzerPb.AnalyzeStackRequest();
+    req.setResourcesList(resources.map(r => {
+        const a = new analyzerPb.AnalyzerResource();
+        a.setType(r.type);
+        a.setName(r.name);
+        a.setUrn(r.urn);
+        a.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props))));
+        a.setOptions(options(r));
+        if (r.provider) a.setProvider(provider(r.provider));
+        if (r.parent) a.setParent(r.parent.urn);
+        a.setDependenciesList(r.dependencies.map(d => d.urn));
+        for (const [k, deps] of Object.entries(r.propertyDependencies)) {
+            const pd = new analyzerPb.AnalyzerPropertyDependencies();
+            pd.setUrnsList(deps.map(d => d.urn));
+            a.getPropertydependenciesMap().set(k, pd);
+        }
+        return a;
+    }));
+    return req;
+}
+
+/** ConfigureAnalyzerRequest from policy/config/<env>.json, as `--policy-pack-config` makes the CLI send it. */
+async function configure(client: any, env: string): Promise<void> {
+    const levels: Record<string, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
+    const req = new analyzerPb.ConfigureAnalyzerRequest();
+    const file = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "config", `${env}.json`), "utf8")) as Record<string, unknown>;
+    for (const [name, entry] of Object.entries(file)) {
+        const { enforcementLevel, ...props } = (typeof entry === "string" ? { enforcementLevel: entry } : entry) as Record<string, unknown>;
+        const c = new analyzerPb.PolicyConfig();
+        c.setEnforcementlevel(levels[enforcementLevel as string]);
+        c.setProperties(Struct.fromJavaScript(props));
+        req.getPolicyconfigMap().set(name, c);
+    }
+    await call(client, "configure", req);
 }
 
 const call = <T>(client: any, method: string, req: unknown) => new Promise<T>((resolve, reject) =>
@@ -41,18 +104,7 @@ describe("policy pack under the Pulumi policy host", function () {
     before(async function () {
         host = await startPolicyHost();
         client = new AnalyzerClient(`127.0.0.1:${host.port}`, grpc.credentials.createInsecure());
-        // As the CLI does first: the pack's config (--policy-pack-config policy/config/dev.json).
-        const levels: Record<string, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
-        const req = new analyzerPb.ConfigureAnalyzerRequest();
-        const file = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "config/dev.json"), "utf8")) as Record<string, unknown>;
-        for (const [name, entry] of Object.entries(file)) {
-            const { enforcementLevel, ...props } = (typeof entry === "string" ? { enforcementLevel: entry } : entry) as Record<string, unknown>;
-            const c = new analyzerPb.PolicyConfig();
-            c.setEnforcementlevel(levels[enforcementLevel as string]);
-            c.setProperties(Struct.fromJavaScript(props));
-            req.getPolicyconfigMap().set(name, c);
-        }
-        await call(client, "configure", req);
+        await configure(client, "dev");
     });
     after(async function () {
         client?.close();
@@ -89,5 +141,37 @@ describe("policy pack under the Pulumi policy host", function () {
         const req = analyzeRequest("kubernetes:helm.sh/v3:Release", "logs", { chart: `./charts/${first.file}`, namespace: "logging" });
         const resp = await call<any>(client, "analyze", req);
         assert.deepStrictEqual(resp.getDiagnosticsList().map((d: any) => d.getMessage()), []);
+    });
+
+    it("on the whole dev graph under the prod config: the same violations as the offline runner, policy by policy", async function () {
+        this.timeout(600_000);
+        const { records } = await runStack("dev");
+        // Offline, as the pack does under the CLI: no rendered objects handed over, it renders every release itself.
+        useHelmRendering();
+        const offline = await runPolicies(POLICIES, records, readPolicyConfig(path.join(POLICY_PACK_DIR, "config/prod.json")));
+        await configure(client, "prod");
+        try {
+            const descriptions = new Map(POLICIES.map(p => [p.name, p.description]));
+            const level = (l: number) => (l === analyzerPb.EnforcementLevel.ADVISORY ? "advisory" : "mandatory");
+            const toViolation = (d: any, urn: string): Violation => {
+                const prefix = `${descriptions.get(d.getPolicyname())}\n`;
+                const message: string = d.getMessage();
+                return { policy: d.getPolicyname(), urn: d.getUrn() || urn, message: message.startsWith(prefix) ? message.slice(prefix.length) : message, enforcementLevel: level(d.getEnforcementlevel()) };
+            };
+            const resources = policyResources(records);
+            const host: Violation[] = [];
+            for (let i = 0; i < records.length; i++) {
+                const g = records[i]!;
+                const resp = await call<any>(client, "analyze", analyzeRequest(g.type, g.name, JSON.parse(JSON.stringify(g.inputs)), resources[i]));
+                host.push(...resp.getDiagnosticsList().map((d: any) => toViolation(d, g.urn)));
+            }
+            const stackResp = await call<any>(client, "analyzeStack", analyzeStackRequest(resources));
+            host.push(...stackResp.getDiagnosticsList().map((d: any) => toViolation(d, "")));
+            const key = (v: Violation) => `${v.enforcementLevel} ${v.policy} ${v.urn}: ${v.message}`;
+            assert.ok(offline.length >= 8, `the prod config should fail the dev graph in several places, got ${offline.length}`);
+            assert.deepStrictEqual(host.map(key).sort(), offline.map(key).sort());
+        } finally {
+            await configure(client, "dev");
+        }
     });
 });
