@@ -33,5 +33,14 @@ if (mocha.status !== 0 && mochaFailed === 0) {
     failed += 1; // mocha crashed before reporting: its error is on stderr above
     console.log("mocha stopped before running the suite (see the error above)");
 }
+// The suite renders hundreds of releases into .cache/helm-template: keep the caches within budget.
+try {
+    require("./lib/register.js");
+    for (const [name, r] of Object.entries(require("./lib/cache.ts").pruneCaches())) {
+        if (r.removed.length) console.log(`cache: pruned ${r.removed.length} entries (${(r.removedBytes / 2 ** 20).toFixed(0)} MB) from .cache/${name}`);
+    }
+} catch (e) {
+    console.log(`cache: not pruned: ${e.message}`);
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -14,6 +14,7 @@ import { promisify } from "util";
 import { TOOLS } from "../../components/versions";
 import type { VendoredChart } from "../../components/charts";
 import { CACHE_DIR, packagePath, ROOT } from "./charts";
+import { readCached } from "./cache";
 
 const run = promisify(execFile);
 
@@ -93,9 +94,10 @@ export async function helmTemplate(req: TemplateRequest): Promise<TemplateResult
     const key = crypto.createHash("sha256")
         .update(JSON.stringify([await helmVersion(), req.chart.sha256, args.slice(0, 2), args.slice(3), valuesJson])).digest("hex");
     const cached = path.join(TEMPLATE_CACHE, `${key}.yaml`);
-    if (fs.existsSync(cached)) {
+    const hit = readCached(cached);
+    if (hit !== undefined) {
         templateStats.cacheHits++;
-        return { manifest: fs.readFileSync(cached, "utf8"), key };
+        return { manifest: hit, key };
     }
     // The same render already running (the CRDs release of every cluster is the same): share it.
     const running = inFlight.get(key);
@@ -136,7 +138,8 @@ async function runHelm(binary: string, args: readonly string[], valuesJson: stri
 /** A value derived from a cached manifest (e.g. its parsed objects), itself cached as JSON beside it. */
 export function derivedFromCache<T>(key: string, kind: string, compute: () => T): T {
     const file = path.join(TEMPLATE_CACHE, `${key}.${kind}.json`);
-    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+    const hit = readCached(file);
+    if (hit !== undefined) return JSON.parse(hit) as T;
     const value = compute();
     fs.mkdirSync(TEMPLATE_CACHE, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -18,8 +18,10 @@ import type { RenderedRelease } from "./manifests";
 import type { ResourceRecord } from "./mock-runtime";
 import type { Finding } from "./checks/model";
 import { ROOT } from "./stack-file";
+import { readCached } from "./cache";
+import { CACHE_DIR } from "./charts";
 
-const CACHE = path.join(ROOT, ".cache", "checks");
+const CACHE = path.join(CACHE_DIR, "checks");
 
 export interface CheckResult {
     readonly findings: readonly Finding[];
@@ -56,8 +58,9 @@ export function checkRendered(stack: string, env: Environment, rendered: readonl
     const file = path.join(CACHE, `${key}.json`);
     let findings: Finding[];
     let cached = false;
-    if (fs.existsSync(file)) {
-        findings = JSON.parse(fs.readFileSync(file, "utf8")) as Finding[];
+    const hit = readCached(file);
+    if (hit !== undefined) {
+        findings = JSON.parse(hit) as Finding[];
         cached = true;
     } else {
         // Loaded only here: the schemas alone take most of a second to load.

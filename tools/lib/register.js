@@ -24,7 +24,13 @@ function transpile(source, filename) {
     const key = crypto.createHash("sha256").update(salt).update("\0").update(filename).update("\0").update(source).digest("hex");
     const file = path.join(cacheDir, `${key}.js`);
     try {
-        return fs.readFileSync(file, "utf8");
+        const text = fs.readFileSync(file, "utf8");
+        // Marks the entry used: tools/lib/cache.ts prunes the least recently used beyond .cache/ts's budget.
+        try {
+            const now = new Date();
+            fs.utimesSync(file, now, now);
+        } catch { /* pruned meanwhile: the text is read */ }
+        return text;
     } catch {
         ts ??= require("typescript");
         const { outputText } = ts.transpileModule(source, { fileName: filename, compilerOptions: { ...compilerOptions, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });

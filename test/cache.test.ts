@@ -1,0 +1,111 @@
+/**
+ * The caches under .cache/ stay bounded (tools/lib/cache.ts): least recently used entries go first,
+ * an entry's files go together, reads mark an entry used, and the Helm render cache's hits do.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CACHE_BUDGETS_MB, pruneCache, pruneCaches, readCached } from "../tools/lib/cache";
+import { pinnedPackage } from "../tools/lib/charts";
+import { helmTemplate, TEMPLATE_CACHE, templateStats } from "../tools/lib/helm";
+
+const MB = 1024 * 1024;
+const HOUR = 3600_000;
+
+/** A temporary cache folder with `<key>.yaml` (and `<key>.objects.json` where given) of these sizes, last used `hoursAgo`. */
+const made: string[] = [];
+function tempDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+}
+
+function cacheDir(entries: { key: string; yaml: number; objects?: number; hoursAgo: number }[], now: number): string {
+    const dir = tempDir("obs-cache-");
+    for (const e of entries) {
+        const t = new Date(now - e.hoursAgo * HOUR);
+        const write = (name: string, bytes: number) => {
+            fs.writeFileSync(path.join(dir, name), Buffer.alloc(bytes));
+            fs.utimesSync(path.join(dir, name), t, t);
+        };
+        write(`${e.key}.yaml`, e.yaml);
+        if (e.objects !== undefined) write(`${e.key}.objects.js-yaml.json`, e.objects);
+    }
+    return dir;
+}
+
+describe("cache budgets", () => {
+    const now = Date.now();
+    after(() => made.forEach(d => fs.rmSync(d, { recursive: true, force: true })));
+
+    it("removes the least recently used entries, both files of each, until 80 % of the budget", () => {
+        const dir = cacheDir([
+            { key: "a", yaml: 3 * MB, objects: 1 * MB, hoursAgo: 50 },
+            { key: "b", yaml: 2 * MB, hoursAgo: 40 },
+            { key: "c", yaml: 2 * MB, objects: 1 * MB, hoursAgo: 30 },
+            { key: "d", yaml: 1 * MB, hoursAgo: 1 },
+        ], now);
+        // 10 MB held, budget 8 MB: prune to 6.4 MB, oldest first: a (4 MB) leaves 6 MB.
+        const r = pruneCache(dir, 8 * MB, now);
+        assert.deepStrictEqual(r, { removed: ["a"], removedBytes: 4 * MB, keptBytes: 6 * MB });
+        assert.deepStrictEqual(fs.readdirSync(dir).sort(), ["b.yaml", "c.objects.js-yaml.json", "c.yaml", "d.yaml"]);
+    });
+
+    it("an entry is as recent as its most recently used file; nothing goes while the cache is within budget", () => {
+        const dir = cacheDir([
+            { key: "a", yaml: 3 * MB, objects: 1 * MB, hoursAgo: 50 },
+            { key: "b", yaml: 3 * MB, hoursAgo: 40 },
+        ], now);
+        const t = new Date(now);
+        fs.utimesSync(path.join(dir, "a.objects.js-yaml.json"), t, t);
+        assert.deepStrictEqual(pruneCache(dir, 7 * MB, now), { removed: [], removedBytes: 0, keptBytes: 7 * MB });
+        assert.deepStrictEqual(pruneCache(dir, 6 * MB, now), { removed: ["b"], removedBytes: 3 * MB, keptBytes: 4 * MB });
+    });
+
+    it("leaves a writer's temporary file alone, removes one older than an hour (a crash's leftover)", () => {
+        const dir = cacheDir([{ key: "a", yaml: 10, hoursAgo: 0 }], now);
+        const fresh = path.join(dir, "b.yaml.123.tmp");
+        const stale = path.join(dir, "c.yaml.456.tmp");
+        fs.writeFileSync(fresh, "x");
+        fs.writeFileSync(stale, "x");
+        fs.utimesSync(stale, new Date(now - 2 * HOUR), new Date(now - 2 * HOUR));
+        pruneCache(dir, MB, now);
+        assert.deepStrictEqual(fs.readdirSync(dir).sort(), ["a.yaml", "b.yaml.123.tmp"]);
+    });
+
+    it("a missing cache folder is an empty cache", () => {
+        assert.deepStrictEqual(pruneCache(path.join(os.tmpdir(), `obs-cache-none-${process.pid}`), MB, now), { removed: [], removedBytes: 0, keptBytes: 0 });
+    });
+
+    it("reading an entry marks it used; a missing entry reads as undefined", () => {
+        const dir = cacheDir([{ key: "a", yaml: 3, hoursAgo: 10 }], now);
+        const file = path.join(dir, "a.yaml");
+        assert.strictEqual(readCached(file), "\0\0\0");
+        assert.ok(Date.now() - fs.statSync(file).mtimeMs < HOUR);
+        assert.strictEqual(readCached(path.join(dir, "gone.yaml")), undefined);
+    });
+
+    it("budgets: one per cache, OBS_CACHE_MAX_MB for the Helm renders; a bad value names the variable", () => {
+        assert.deepStrictEqual(CACHE_BUDGETS_MB, { "helm-template": 1024, checks: 16, ts: 64 });
+        const root = tempDir("obs-cache-root-");
+        fs.cpSync(cacheDir([{ key: "a", yaml: 2 * MB, hoursAgo: 2 }, { key: "b", yaml: 1 * MB, hoursAgo: 1 }], now), path.join(root, "helm-template"), { recursive: true });
+        const r = pruneCaches(root, { OBS_CACHE_MAX_MB: "2" });
+        assert.deepStrictEqual(r["helm-template"], { removed: ["a"], removedBytes: 2 * MB, keptBytes: 1 * MB });
+        assert.deepStrictEqual(r.checks, { removed: [], removedBytes: 0, keptBytes: 0 });
+        assert.throws(() => pruneCaches(root, { OBS_CACHE_MAX_MB: "lots" }), { message: 'OBS_CACHE_MAX_MB must be a positive number of MB, got "lots"' });
+    });
+
+    it("a Helm render served from the cache marks its entry used", async function () {
+        this.timeout(120_000);
+        const req = { chart: pinnedPackage("alloy"), release: "cache-touch", namespace: "logging", values: {}, kubeVersion: "1.34", apiVersions: [] };
+        const { key } = await helmTemplate(req);
+        const file = path.join(TEMPLATE_CACHE, `${key}.yaml`);
+        const old = new Date(now - 48 * HOUR);
+        fs.utimesSync(file, old, old);
+        const hits = templateStats.cacheHits;
+        await helmTemplate(req);
+        assert.strictEqual(templateStats.cacheHits, hits + 1);
+        assert.ok(Date.now() - fs.statSync(file).mtimeMs < HOUR);
+    });
+});

@@ -1,0 +1,111 @@
+/**
+ * The project's caches under .cache/ stay bounded. Every cache entry is a file named `<key>.<…>`
+ * (a sha256 key; a rendered manifest and the objects parsed from it share one key and are one entry).
+ * Reading an entry marks it used (its mtime); `pruneCaches` then removes the least recently used
+ * entries of a cache above its budget, down to 80 % of it, so one run over the budget does not prune
+ * on every run after it. A full `npm test` plus `npm run test:charts` writes about 1,200 renders
+ * (325 MB) to .cache/helm-template, and every change of values or sources writes new ones, so without
+ * this the caches grow by that much per change on a developer's machine.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { CACHE_DIR } from "./charts";
+
+/**
+ * Budgets per cache, in MB (the one place they are set). `OBS_CACHE_MAX_MB` overrides the Helm
+ * renders' budget, the only large one.
+ */
+export const CACHE_BUDGETS_MB: Readonly<Record<string, number>> = {
+    "helm-template": 1024,
+    checks: 16,
+    ts: 64,
+};
+
+/** After pruning, a cache holds at most this share of its budget. */
+const PRUNE_TO = 0.8;
+/** A temporary file older than this is a crashed writer's leftover. */
+const STALE_TMP_MS = 60 * 60 * 1000;
+
+/** Reads a cache file and marks it used; undefined when it is not there (never cached, or pruned meanwhile). */
+export function readCached(file: string): string | undefined {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw e;
+    }
+    const now = new Date();
+    try {
+        fs.utimesSync(file, now, now);
+    } catch {
+        // Pruned between the read and the touch: the caller has the text already.
+    }
+    return text;
+}
+
+export interface PruneResult {
+    /** Entries (keys) removed, oldest first. */
+    readonly removed: readonly string[];
+    readonly removedBytes: number;
+    /** What the cache holds afterwards. */
+    readonly keptBytes: number;
+}
+
+/** Removes the least recently used entries of `dir` while it holds more than `maxBytes`, down to 80 % of it. */
+export function pruneCache(dir: string, maxBytes: number, now = Date.now()): PruneResult {
+    let names: string[];
+    try {
+        names = fs.readdirSync(dir);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { removed: [], removedBytes: 0, keptBytes: 0 };
+        throw e;
+    }
+    const entries = new Map<string, { files: string[]; bytes: number; used: number }>();
+    let total = 0;
+    for (const name of names) {
+        const file = path.join(dir, name);
+        let st: fs.Stats;
+        try {
+            st = fs.statSync(file);
+        } catch {
+            continue; // removed by another process meanwhile
+        }
+        if (!st.isFile()) continue;
+        if (name.endsWith(".tmp")) {
+            // Another process is writing it (renamed into place when done), unless it is a crash's leftover.
+            if (now - st.mtimeMs > STALE_TMP_MS) fs.rmSync(file, { force: true });
+            continue;
+        }
+        const key = name.split(".")[0]!;
+        const e = entries.get(key) ?? { files: [], bytes: 0, used: 0 };
+        e.files.push(file);
+        e.bytes += st.size;
+        e.used = Math.max(e.used, st.mtimeMs);
+        entries.set(key, e);
+        total += st.size;
+    }
+    const removed: string[] = [];
+    let removedBytes = 0;
+    if (total > maxBytes) {
+        const oldestFirst = [...entries].sort((a, b) => a[1].used - b[1].used || a[0].localeCompare(b[0]));
+        for (const [key, e] of oldestFirst) {
+            if (total - removedBytes <= maxBytes * PRUNE_TO) break;
+            for (const f of e.files) fs.rmSync(f, { force: true });
+            removed.push(key);
+            removedBytes += e.bytes;
+        }
+    }
+    return { removed, removedBytes, keptBytes: total - removedBytes };
+}
+
+/** Prunes every budgeted cache under .cache/; returns what each removed. */
+export function pruneCaches(root = CACHE_DIR, env: NodeJS.ProcessEnv = process.env): Record<string, PruneResult> {
+    const out: Record<string, PruneResult> = {};
+    for (const [name, mb] of Object.entries(CACHE_BUDGETS_MB)) {
+        const budget = name === "helm-template" && env.OBS_CACHE_MAX_MB ? Number(env.OBS_CACHE_MAX_MB) : mb;
+        if (!Number.isFinite(budget) || budget <= 0) throw new Error(`OBS_CACHE_MAX_MB must be a positive number of MB, got ${JSON.stringify(env.OBS_CACHE_MAX_MB)}`);
+        out[name] = pruneCache(path.join(root, name), budget * 1024 * 1024);
+    }
+    return out;
+}
