@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CACHE_BUDGETS_MB, pruneCache, pruneCaches, readCached } from "../tools/lib/cache";
+import { CACHE_BUDGETS_MB, pruneCache, pruneCaches, pruneCachesReport, readCached } from "../tools/lib/cache";
 import { pinnedPackage } from "../tools/lib/charts";
 import { helmTemplate, TEMPLATE_CACHE, templateStats } from "../tools/lib/helm";
 
@@ -89,10 +89,13 @@ describe("cache budgets", () => {
     it("budgets: one per cache, OBS_CACHE_MAX_MB for the Helm renders; a bad value names the variable", () => {
         assert.deepStrictEqual(CACHE_BUDGETS_MB, { "helm-template": 1024, checks: 16, ts: 64 });
         const root = tempDir("obs-cache-root-");
-        fs.cpSync(cacheDir([{ key: "a", yaml: 2 * MB, hoursAgo: 2 }, { key: "b", yaml: 1 * MB, hoursAgo: 1 }], now), path.join(root, "helm-template"), { recursive: true });
+        fs.cpSync(cacheDir([{ key: "a", yaml: 2 * MB, hoursAgo: 2 }, { key: "b", yaml: 1 * MB, hoursAgo: 1 }], now), path.join(root, "helm-template"), { recursive: true, preserveTimestamps: true });
         const r = pruneCaches(root, { OBS_CACHE_MAX_MB: "2" });
         assert.deepStrictEqual(r["helm-template"], { removed: ["a"], removedBytes: 2 * MB, keptBytes: 1 * MB });
         assert.deepStrictEqual(r.checks, { removed: [], removedBytes: 0, keptBytes: 0 });
+        fs.writeFileSync(path.join(root, "helm-template", "c.yaml"), Buffer.alloc(1.5 * MB));
+        assert.deepStrictEqual(pruneCachesReport(root, { OBS_CACHE_MAX_MB: "2" }), ["cache: pruned 1 least recently used entries (1 MB) from .cache/helm-template, 2 MB kept"]);
+        assert.deepStrictEqual(pruneCachesReport(root, { OBS_CACHE_MAX_MB: "2" }), []);
         assert.throws(() => pruneCaches(root, { OBS_CACHE_MAX_MB: "lots" }), { message: 'OBS_CACHE_MAX_MB must be a positive number of MB, got "lots"' });
     });
 

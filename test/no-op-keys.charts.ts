@@ -17,6 +17,7 @@
 import * as assert from "assert";
 import { vendoredByPath } from "../components/charts";
 import { unpackedChart } from "../tools/lib/charts";
+import { pruneCachesReport } from "../tools/lib/cache";
 import { helmTemplate, HelmTemplateError, mapLimited, templateStats } from "../tools/lib/helm";
 import { CHART_TYPE, crdApiVersions, releaseSpecs, renderReleases, ReleaseSpec } from "../tools/lib/manifests";
 import { flipValue, formatPath, leafPaths, LeafPath, readSchema, schemaEnum, valueAt, withLeaf } from "./lib/flip";
@@ -86,6 +87,8 @@ async function flipStack(stack: string): Promise<{ outcomes: Outcome[]; renders:
 describe("keys that do nothing: every value the program sets changes what Helm renders", function () {
     this.timeout(0);
     const outcomes: Outcome[] = [];
+    // About 1,200 renders land in .cache/helm-template: keep it within its budget (tools/lib/cache.ts).
+    after(() => pruneCachesReport().forEach(line => console.log(`      ${line}`)));
 
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: flips every leaf of every release one at a time and re-renders that release`, async () => {

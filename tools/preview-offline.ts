@@ -24,7 +24,7 @@ import { availableStacks, readStackFile, StackFileError } from "./lib/stack-file
 import { OutDirError, resolveOutDir, writeOutDir } from "./lib/out-dir";
 import { manifestsMarkdown, ownManifests, ReleaseRenderError, releaseRenderer, RenderedRelease } from "./lib/manifests";
 import { HelmUnavailable, templateStats } from "./lib/helm";
-import { pruneCaches } from "./lib/cache";
+import { pruneCachesReport } from "./lib/cache";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
 import { checkGraph, formatViolations, policyConfigPath, policyReport, readPolicyConfig } from "../policy/lib/offline";
@@ -149,9 +149,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`policy: ${violations.length} violation(s), ${mandatory} mandatory`);
     for (const line of formatViolations(violations)) console.log(line);
     // The caches stay within their budgets (tools/lib/cache.ts); said only when something went.
-    for (const [name, r] of Object.entries(pruneCaches())) {
-        if (r.removed.length) console.log(`cache: pruned ${r.removed.length} least recently used entries (${(r.removedBytes / 2 ** 20).toFixed(0)} MB) from .cache/${name}, ${(r.keptBytes / 2 ** 20).toFixed(0)} MB kept`);
-    }
+    for (const line of pruneCachesReport()) console.log(line);
     if (checksCrash !== undefined) {
         console.error(`error: the manifest checks failed to run (the files above are written): ${checksCrash instanceof Error ? checksCrash.stack : String(checksCrash)}`);
         return 1;

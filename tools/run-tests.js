@@ -36,9 +36,7 @@ if (mocha.status !== 0 && mochaFailed === 0) {
 // The suite renders hundreds of releases into .cache/helm-template: keep the caches within budget.
 try {
     require("./lib/register.js");
-    for (const [name, r] of Object.entries(require("./lib/cache.ts").pruneCaches())) {
-        if (r.removed.length) console.log(`cache: pruned ${r.removed.length} entries (${(r.removedBytes / 2 ** 20).toFixed(0)} MB) from .cache/${name}`);
-    }
+    for (const line of require("./lib/cache.ts").pruneCachesReport()) console.log(line);
 } catch (e) {
     console.log(`cache: not pruned: ${e.message}`);
 }

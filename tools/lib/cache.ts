@@ -109,3 +109,9 @@ export function pruneCaches(root = CACHE_DIR, env: NodeJS.ProcessEnv = process.e
     }
     return out;
 }
+
+/** Prunes every budgeted cache; one line per cache that lost entries (`cache: pruned …`), none otherwise. */
+export function pruneCachesReport(root = CACHE_DIR, env: NodeJS.ProcessEnv = process.env): string[] {
+    return Object.entries(pruneCaches(root, env)).filter(([, r]) => r.removed.length > 0).map(([name, r]) =>
+        `cache: pruned ${r.removed.length} least recently used entries (${(r.removedBytes / 2 ** 20).toFixed(0)} MB) from .cache/${name}, ${(r.keptBytes / 2 ** 20).toFixed(0)} MB kept`);
+}
