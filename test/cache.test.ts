@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CACHE_BUDGETS_MB, pruneCache, pruneCaches, pruneCachesReport, readCached } from "../tools/lib/cache";
+import { CACHE_BUDGETS_MB, CacheBudgetError, cacheBudgets, pruneCache, pruneCaches, pruneCachesReport, readCached } from "../tools/lib/cache";
 import { pinnedPackage } from "../tools/lib/charts";
 import { helmTemplate, TEMPLATE_CACHE, templateStats } from "../tools/lib/helm";
 
@@ -97,6 +97,8 @@ describe("cache budgets", () => {
         assert.deepStrictEqual(pruneCachesReport(root, { OBS_CACHE_MAX_MB: "2" }), ["cache: pruned 1 least recently used entries (1 MB) from .cache/helm-template, 2 MB kept"]);
         assert.deepStrictEqual(pruneCachesReport(root, { OBS_CACHE_MAX_MB: "2" }), []);
         assert.throws(() => pruneCaches(root, { OBS_CACHE_MAX_MB: "lots" }), { message: 'OBS_CACHE_MAX_MB must be a positive number of MB, got "lots"' });
+        assert.throws(() => cacheBudgets({ OBS_CACHE_MAX_MB: "0" }), CacheBudgetError);
+        assert.deepStrictEqual(pruneCachesReport(root, { OBS_CACHE_MAX_MB: "" }), ['cache: not pruned: OBS_CACHE_MAX_MB must be a positive number of MB, got ""']);
     });
 
     it("a Helm render served from the cache marks its entry used", async function () {

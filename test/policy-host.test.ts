@@ -5,6 +5,7 @@
  * the analyzer answers over gRPC with every policy of the pack and with real violations.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { VENDORED } from "../components/charts";
@@ -111,11 +112,26 @@ describe("policy pack under the Pulumi policy host", function () {
         await host?.stop();
     });
 
-    it("loads policy/index.js, the pack's main, which hands .ts to the project's transpile-only loader", function () {
+    it("loads policy/index.js, the pack's main: ts-node, which the host registers with type-checking, compiles no file", async function () {
         const pkg = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "package.json"), "utf8"));
         assert.strictEqual(pkg.main, "index.js");
-        const shim = fs.readFileSync(path.join(POLICY_PACK_DIR, "index.js"), "utf8");
-        assert.match(shim, /^require\("\.\.\/tools\/lib\/register\.js"\);\nrequire\("\.\/index\.ts"\);$/m);
+        // TS_NODE_DEBUG makes ts-node print a line per file it compiles (shown by the control below).
+        const debug = { TS_NODE_DEBUG: "true" };
+        const control = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(require.resolve("ts-node", { paths: [POLICY_PACK_DIR] }))}).register({ transpileOnly: true }); require("./components/duration.ts")`],
+            { cwd: path.join(POLICY_PACK_DIR, ".."), encoding: "utf8", env: { ...process.env, ...debug } });
+        assert.match(control.stdout + control.stderr, /module\._compile .*components\/duration\.ts/);
+        const traced = await startPolicyHost({ env: debug });
+        try {
+            // Every policy served, each policy module loaded: nothing went through ts-node.
+            const c = new AnalyzerClient(`127.0.0.1:${traced.port}`, grpc.credentials.createInsecure());
+            const info = await call<any>(c, "getAnalyzerInfo", new Empty());
+            c.close();
+            assert.strictEqual(info.getPoliciesList().length, POLICIES.length);
+            const { stdout, stderr } = traced.output();
+            assert.doesNotMatch(stdout + stderr, /module\._compile/);
+        } finally {
+            await traced.stop();
+        }
     });
 
     it("reports the pack and every policy it defines", async function () {

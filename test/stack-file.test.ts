@@ -232,13 +232,14 @@ describe("the preview's output folder: only what it wrote is ever removed", () =
         refused("out", "dev", "output folder out/dev: holds dev-gke/helm/notes.txt, which the preview did not write; remove it or choose another --out");
     });
 
-    it("the CLI exits 2 with one line for a hostile --stack and --out, before running the program", () => {
-        const cases: [string[], string][] = [
+    it("the CLI exits 2 with one line for a hostile --stack and --out, or a bad cache budget, before running the program", () => {
+        const cases: [string[], string, Record<string, string>?][] = [
             [["--stack", "x/../.."], "config error: --stack \"x/../..\": a stack name may only contain alphanumeric, hyphens, underscores, or periods: invalid character '/' at position 1\n"],
             [["--stack", "dev", "--out", "/"], "error: output folder /dev: holds "],
+            [["--stack", "dev", "--out", "/"], "config error: OBS_CACHE_MAX_MB must be a positive number of MB, got \"lots\"\n", { OBS_CACHE_MAX_MB: "lots" }],
         ];
-        for (const [args, start] of cases) {
-            const r = spawnSync(process.execPath, ["-r", "./tools/lib/register.js", "tools/preview-offline.ts", ...args, "--quiet"], { cwd: ROOT, encoding: "utf8" });
+        for (const [args, start, env] of cases) {
+            const r = spawnSync(process.execPath, ["-r", "./tools/lib/register.js", "tools/preview-offline.ts", ...args, "--quiet"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
             assert.strictEqual(r.status, 2, r.stderr);
             assert.ok(r.stderr.startsWith(start), r.stderr);
             assert.strictEqual(r.stderr.trim().split("\n").length, 1, r.stderr);

@@ -30,7 +30,7 @@ interface Measure {
     readonly name: string;
     readonly wallSeconds: number[];
     readonly peakMB: number[];
-    /** CPU seconds of the child processes (Helm) the measured processes waited for. */
+    /** CPU seconds of the child processes (Helm; the policy host) the measured processes waited for. */
     readonly childCpuSeconds: number[];
     readonly stdout: string[];
 }
@@ -54,7 +54,7 @@ function measureInterleaved(cases: readonly { name: string; argv: string[]; opts
     return ms;
 }
 
-/** One run of one case: wall time, the peak RSS of any process in it, the CPU of its children (Helm). */
+/** One run of one case: wall time, the peak RSS of any process in it, the CPU of its children (Helm; the policy host). */
 function runOnce(m: Measure, argv: string[], i: number, opts: MeasureOptions): void {
     opts.before?.();
     const usageFile = path.join(os.tmpdir(), `obs-bench-${process.pid}-${i}.jsonl`);

@@ -24,7 +24,7 @@ import { availableStacks, readStackFile, StackFileError } from "./lib/stack-file
 import { OutDirError, resolveOutDir, writeOutDir } from "./lib/out-dir";
 import { manifestsMarkdown, ownManifests, ReleaseRenderError, releaseRenderer, RenderedRelease } from "./lib/manifests";
 import { HelmUnavailable, templateStats } from "./lib/helm";
-import { pruneCachesReport } from "./lib/cache";
+import { CacheBudgetError, cacheBudgets, pruneCachesReport } from "./lib/cache";
 import { ConfigError, parseEnvironment } from "../stacks/config";
 import { run } from "../stacks/program";
 import { checkGraph, formatViolations, policyConfigPath, policyReport, readPolicyConfig } from "../policy/lib/offline";
@@ -47,6 +47,15 @@ async function main(argv: string[]): Promise<number> {
     }, USAGE, ["stack"]);
     if (typeof args === "number") return args;
     const stack = args.stack;
+    try {
+        cacheBudgets();
+    } catch (e) {
+        if (e instanceof CacheBudgetError) {
+            console.error(`config error: ${e.message}`);
+            return 2;
+        }
+        throw e;
+    }
     let policyConfig;
     try {
         policyConfig = readPolicyConfig(policyConfigPath(stack, args["policy-config"]));

@@ -27,7 +27,10 @@ let cache = new WeakMap<readonly PolicyResource[], Promise<RenderedObjects>>();
 
 /** Renders every Helm resource of the stack with real Helm (the real-preview path). */
 async function renderWithHelm(resources: readonly PolicyResource[]): Promise<RenderedObjects> {
-    const { renderReleases } = await import("../../tools/lib/manifests");
+    // require, not import(): a loader that compiles for ES modules (ts-node under the policy host uses
+    // `module: nodenext`) would keep import() as a real ESM import, which cannot resolve this
+    // extensionless path. Loaded here, on the real-preview path only.
+    const { renderReleases } = require("../../tools/lib/manifests") as typeof import("../../tools/lib/manifests");
     const clusterVersion = new Map<string, string>();
     for (const r of resources) {
         if (r.type === T.eksCluster && r.props.version) clusterVersion.set(String(r.props.name ?? r.name), String(r.props.version));

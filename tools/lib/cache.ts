@@ -99,19 +99,36 @@ export function pruneCache(dir: string, maxBytes: number, now = Date.now()): Pru
     return { removed, removedBytes, keptBytes: total - removedBytes };
 }
 
-/** Prunes every budgeted cache under .cache/; returns what each removed. */
-export function pruneCaches(root = CACHE_DIR, env: NodeJS.ProcessEnv = process.env): Record<string, PruneResult> {
-    const out: Record<string, PruneResult> = {};
+export class CacheBudgetError extends Error {}
+
+/** Each cache's budget in bytes, with `OBS_CACHE_MAX_MB` applied; a bad value is a CacheBudgetError naming it. */
+export function cacheBudgets(env: NodeJS.ProcessEnv = process.env): Record<string, number> {
+    const out: Record<string, number> = {};
     for (const [name, mb] of Object.entries(CACHE_BUDGETS_MB)) {
-        const budget = name === "helm-template" && env.OBS_CACHE_MAX_MB ? Number(env.OBS_CACHE_MAX_MB) : mb;
-        if (!Number.isFinite(budget) || budget <= 0) throw new Error(`OBS_CACHE_MAX_MB must be a positive number of MB, got ${JSON.stringify(env.OBS_CACHE_MAX_MB)}`);
-        out[name] = pruneCache(path.join(root, name), budget * 1024 * 1024);
+        const budget = name === "helm-template" && env.OBS_CACHE_MAX_MB !== undefined ? Number(env.OBS_CACHE_MAX_MB) : mb;
+        if (!Number.isFinite(budget) || budget <= 0) throw new CacheBudgetError(`OBS_CACHE_MAX_MB must be a positive number of MB, got ${JSON.stringify(env.OBS_CACHE_MAX_MB)}`);
+        out[name] = budget * 1024 * 1024;
     }
     return out;
 }
 
-/** Prunes every budgeted cache; one line per cache that lost entries (`cache: pruned …`), none otherwise. */
+/** Prunes every budgeted cache under .cache/; returns what each removed. */
+export function pruneCaches(root = CACHE_DIR, env: NodeJS.ProcessEnv = process.env): Record<string, PruneResult> {
+    return Object.fromEntries(Object.entries(cacheBudgets(env)).map(([name, bytes]) => [name, pruneCache(path.join(root, name), bytes)]));
+}
+
+/**
+ * Prunes every budgeted cache, best effort: one line per cache that lost entries (`cache: pruned …`),
+ * none otherwise, and `cache: not pruned: …` when pruning failed (a cache is only an optimisation:
+ * its failure never fails the command that ran before it).
+ */
 export function pruneCachesReport(root = CACHE_DIR, env: NodeJS.ProcessEnv = process.env): string[] {
-    return Object.entries(pruneCaches(root, env)).filter(([, r]) => r.removed.length > 0).map(([name, r]) =>
+    let results: Record<string, PruneResult>;
+    try {
+        results = pruneCaches(root, env);
+    } catch (e) {
+        return [`cache: not pruned: ${(e as Error).message}`];
+    }
+    return Object.entries(results).filter(([, r]) => r.removed.length > 0).map(([name, r]) =>
         `cache: pruned ${r.removed.length} least recently used entries (${(r.removedBytes / 2 ** 20).toFixed(0)} MB) from .cache/${name}, ${(r.keptBytes / 2 ** 20).toFixed(0)} MB kept`);
 }

@@ -1,4 +1,5 @@
-// Loads the TypeScript sources of the command-line tools (preview:offline, bench, charts:pull):
+// Loads the TypeScript sources of the command-line tools (preview:offline, bench, charts:pull) and of
+// the policy pack under the Pulumi policy host (policy/index.js; its errors show transpiled positions):
 // transpile-only, like `pulumi up` (tsconfig.json noCheck), with two differences from ts-node that
 // cost seconds per run:
 //  - the transpiled JavaScript is cached in .cache/ts/ by content hash (source, TypeScript version,
