@@ -88,7 +88,7 @@ const hash = (s: string, n = 8) => createHash("sha256").update(s).digest("hex").
  * A subtree without secrets is returned as is for both (no copy): most inputs hold none, and copying
  * every registered input twice was a tenth of the preview's garbage-collection time.
  */
-function unwrapSecrets(v: unknown, path: string, paths: string[]): { redacted: unknown; raw: unknown } {
+export function unwrapSecrets(v: unknown, path: string, paths: string[]): { redacted: unknown; raw: unknown } {
     if (Array.isArray(v)) {
         const parts = v.map((x, i) => unwrapSecrets(x, `${path}[${i}]`, paths));
         if (parts.every((p, i) => p.redacted === v[i] && p.raw === v[i])) return { redacted: v, raw: v };
@@ -160,7 +160,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, regi
  * Serializes config the way the Pulumi CLI hands it to a program: strings raw, the rest as JSON.
  * Keys without a namespace are `observability:` keys; keys with one (`aws:region`) are kept as they are.
  */
-function serializeConfig(config: Readonly<Record<string, unknown>>): Record<string, string> {
+export function serializeConfig(config: Readonly<Record<string, unknown>>): Record<string, string> {
     return Object.fromEntries(Object.entries(config).map(([k, v]) =>
         [k.includes(":") ? k : `${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 }
@@ -169,12 +169,18 @@ function serializeConfig(config: Readonly<Record<string, unknown>>): Record<stri
  * Runs `program` under mocks with the given stack config and returns every registered resource.
  * Throws whatever the program throws (a ConfigError, for instance) after waiting for in-flight registrations.
  */
-export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<T>): Promise<RunResult> {
-    const records: ResourceRecord[] = [];
+/**
+ * The offline mocks: each resource's state (its inputs plus realistic computed outputs) and every
+ * invoke the program makes. Providers' regions are learnt from their registrations (`observe`).
+ * Used in-process by runMocked and over gRPC by test/program-host.test.ts.
+ */
+export function offlineMocks(opts: { readonly callerArn?: string } = {}): pulumi.runtime.Mocks & { observe(type: string, urn: string, rawInputs: Record<string, unknown>): void } {
     const providerRegions = new Map<string, string>();
     const regionOf = (provider: string | undefined) => providerRegions.get((provider ?? "").split("::").slice(0, 4).join("::")) ?? "us-east-1";
-
-    await pulumi.runtime.setMocks({
+    return {
+        observe(type, urn, rawInputs) {
+            if (type.startsWith("pulumi:providers:") && typeof rawInputs.region === "string") providerRegions.set(urn, rawInputs.region);
+        },
         newResource: args => {
             if (args.type.startsWith("pulumi:providers:")) {
                 return { id: `${args.name}_id`, state: args.inputs };
@@ -216,7 +222,13 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
                     throw new Error(`offline mock: no result for invoke ${args.token}`);
             }
         },
-    }, PROJECT, opts.stack, opts.preview ?? false);
+    };
+}
+
+export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<T>): Promise<RunResult> {
+    const records: ResourceRecord[] = [];
+    const mocks = offlineMocks(opts);
+    await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack, opts.preview ?? false);
     pulumi.runtime.setAllConfig(serializeConfig(opts.config), (opts.secretKeys ?? []).map(k => `${PROJECT}:${k}`));
 
     /** The first error an onRecord hook threw: rethrown after the program, never inside the SDK's callback. */
@@ -255,10 +267,7 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
                 } catch (e) {
                     hookFailure ??= e;
                 }
-                if (base.type.startsWith("pulumi:providers:")) {
-                    const region = (raw as Record<string, unknown>).region;
-                    if (typeof region === "string") providerRegions.set(urn, region);
-                }
+                mocks.observe(base.type, urn, raw as Record<string, unknown>);
             }
             cb(err, resp);
         });
