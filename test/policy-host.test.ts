@@ -58,10 +58,23 @@ function provider(p: NonNullable<PolicyResource["provider"]>): unknown {
     return out;
 }
 
-/** An AnalyzeStackRequest: every resource with its state, parent, dependencies and provider. */
-function analyzeStackRequest(resources: readonly PolicyResource[]): unknown {
+/**
+ * An AnalyzeStackRequest: every resource with its state, parent, dependencies and provider. With `root`,
+ * shaped as a real engine sends it: the root stack resource first, the top-level components its children
+ * (the offline graph has no root; see test/program-host.test.ts).
+ */
+function analyzeStackRequest(resources: readonly PolicyResource[], root?: string): unknown {
     const req = new analyzerPb.AnalyzeStackRequest();
-    req.setResourcesList(resources.map(r => {
+    const stack = root === undefined ? [] : [(() => {
+        const a = new analyzerPb.AnalyzerResource();
+        a.setType("pulumi:pulumi:Stack");
+        a.setName(root.split("::").pop());
+        a.setUrn(root);
+        a.setProperties(Struct.fromJavaScript({}));
+        a.setOptions(options());
+        return a;
+    })()];
+    req.setResourcesList([...stack, ...resources.map(r => {
         const a = new analyzerPb.AnalyzerResource();
         a.setType(r.type);
         a.setName(r.name);
@@ -70,6 +83,7 @@ function analyzeStackRequest(resources: readonly PolicyResource[]): unknown {
         a.setOptions(options(r));
         if (r.provider) a.setProvider(provider(r.provider));
         if (r.parent) a.setParent(r.parent.urn);
+        else if (root !== undefined) a.setParent(root);
         a.setDependenciesList(r.dependencies.map(d => d.urn));
         for (const [k, deps] of Object.entries(r.propertyDependencies)) {
             const pd = new analyzerPb.AnalyzerPropertyDependencies();
@@ -77,7 +91,7 @@ function analyzeStackRequest(resources: readonly PolicyResource[]): unknown {
             a.getPropertydependenciesMap().set(k, pd);
         }
         return a;
-    }));
+    })]);
     return req;
 }
 
@@ -181,11 +195,13 @@ describe("policy pack under the Pulumi policy host", function () {
                 const resp = await call<any>(client, "analyze", analyzeRequest(g.type, g.name, JSON.parse(JSON.stringify(g.inputs)), resources[i]));
                 host.push(...resp.getDiagnosticsList().map((d: any) => toViolation(d, g.urn)));
             }
-            const stackResp = await call<any>(client, "analyzeStack", analyzeStackRequest(resources));
-            host.push(...stackResp.getDiagnosticsList().map((d: any) => toViolation(d, "")));
             const key = (v: Violation) => `${v.enforcementLevel} ${v.policy} ${v.urn}: ${v.message}`;
+            const stackViolations = async (root?: string) => (await call<any>(client, "analyzeStack", analyzeStackRequest(resources, root)))
+                .getDiagnosticsList().map((d: any) => toViolation(d, ""));
             assert.ok(offline.length >= 8, `the prod config should fail the dev graph in several places, got ${offline.length}`);
-            assert.deepStrictEqual(host.map(key).sort(), offline.map(key).sort());
+            assert.deepStrictEqual([...host, ...await stackViolations()].map(key).sort(), offline.map(key).sort());
+            // The same graph as a real engine sends it, under its root stack resource: the same violations.
+            assert.deepStrictEqual([...host, ...await stackViolations("urn:pulumi:dev::observability::pulumi:pulumi:Stack::observability-dev")].map(key).sort(), offline.map(key).sort());
         } finally {
             await configure(client, "dev");
         }
