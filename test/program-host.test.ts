@@ -8,98 +8,9 @@
  * the offline preview use.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
-import * as path from "path";
 import { PROJECT } from "../stacks/config";
-import { offlineMocks, serializeConfig, unwrapSecrets } from "../tools/lib/mock-runtime";
-import { readStackFile } from "../tools/lib/stack-file";
+import { enginePb, previewUnderHost, STACK_TYPE } from "../tools/lib/program-host";
 import { runStack } from "./lib/run";
-
-const ROOT = path.resolve(__dirname, "..");
-const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-const fromSdk = (id: string) => require(require.resolve(id, { paths: [sdkDir] }));
-const grpc = fromSdk("@grpc/grpc-js");
-const { ResourceMonitorService } = require("@pulumi/pulumi/proto/resource_grpc_pb");
-const { EngineService } = require("@pulumi/pulumi/proto/engine_grpc_pb");
-const enginePb = require("@pulumi/pulumi/proto/engine_pb");
-const resourcePb = require("@pulumi/pulumi/proto/resource_pb");
-const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
-
-const STACK_TYPE = "pulumi:pulumi:Stack";
-
-interface Registration { readonly urn: string; readonly type: string; readonly parent: string; readonly rawInputs: unknown }
-
-/** A monitor and engine on one gRPC server: the SDK's MockMonitor with the offline mocks, its replies as real messages. */
-async function startEngine(stack: string) {
-    const mocks = offlineMocks();
-    const monitor = new MockMonitor(mocks);
-    // The URNs the engine gives: this stack and project (MockMonitor reads them from the in-process
-    // settings), the parent's type qualifying the child's, except the root stack's.
-    monitor.newUrn = (parent: string, type: string, name: string) => {
-        const parentType = parent ? parent.split("::")[2]!.split("$").pop() : undefined;
-        const qualified = parentType && parentType !== STACK_TYPE ? `${parentType}$${type}` : type;
-        return `urn:pulumi:${stack}::${PROJECT}::${qualified}::${name}`;
-    };
-    const registrations: Registration[] = [];
-    const logs: { severity: number; message: string }[] = [];
-    const handlers: Record<string, (call: any, cb: (err: unknown, resp?: unknown) => void) => void> = {};
-    for (const [method, def] of Object.entries<any>(ResourceMonitorService)) {
-        const Reply = def.responseType;
-        handlers[method] = (call, cb) => {
-            if (method === "supportsFeature") {
-                // Everything the mocks support except outputValues, as setMocks declares them in-process.
-                const r = new resourcePb.SupportsFeatureResponse();
-                r.setHassupport(call.request.getId() !== "outputValues");
-                return cb(null, r);
-            }
-            const impl = monitor[method];
-            if (typeof impl !== "function") return cb(null, new Reply());
-            impl.call(monitor, call.request, (err: unknown, resp: any) => {
-                if (err) return cb(err);
-                if (method === "registerResource") {
-                    const raw = unwrapSecrets(call.request.getObject()?.toJavaScript() ?? {}, "", []).raw as Record<string, unknown>;
-                    registrations.push({ urn: resp.getUrn(), type: call.request.getType(), parent: call.request.getParent(), rawInputs: raw });
-                    mocks.observe(call.request.getType(), resp.getUrn(), raw);
-                }
-                cb(null, resp instanceof Reply ? resp : new Reply());
-            });
-        };
-    }
-    let root = "";
-    const engine = {
-        log: (call: any, cb: any) => { logs.push({ severity: call.request.getSeverity(), message: call.request.getMessage() }); cb(null, new (EngineService.log.responseType)()); },
-        getRootResource: (_call: any, cb: any) => { const r = new enginePb.GetRootResourceResponse(); r.setUrn(root); cb(null, r); },
-        setRootResource: (call: any, cb: any) => { root = call.request.getUrn(); cb(null, new enginePb.SetRootResourceResponse()); },
-        requirePulumiVersion: (_call: any, cb: any) => cb(null, new enginePb.RequirePulumiVersionResponse()),
-        startDebugging: (_call: any, cb: any) => cb(null, new (EngineService.startDebugging.responseType)()),
-    };
-    const server = new grpc.Server();
-    server.addService(ResourceMonitorService, handlers);
-    server.addService(EngineService, engine);
-    const port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))));
-    return { address: `127.0.0.1:${port}`, registrations, logs, stop: () => server.forceShutdown() };
-}
-
-/** Runs `node @pulumi/pulumi/cmd/run` on the project, as the Node.js language host does for `pulumi preview`. */
-function runHost(stack: string, address: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
-    const file = readStackFile(stack);
-    // The CLI hands the program its decrypted config; readStackFile gives secrets as marked placeholders.
-    const env: NodeJS.ProcessEnv = {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_"))),
-        PULUMI_CONFIG: JSON.stringify(serializeConfig(file.config)),
-        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(file.secretKeys.map(k => `${PROJECT}:${k}`)),
-        PULUMI_NODEJS_TYPESCRIPT: "true",
-    };
-    const host = path.join(sdkDir, "cmd", "run");
-    const child = spawn(process.execPath, [host, "--monitor", address, "--engine", address, "--project", PROJECT, "--stack", stack,
-        "--organization", "organization", "--pwd", ROOT, "--dry-run", "--parallel", "16", "."], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", d => { stdout += d; });
-    child.stderr.on("data", d => { stderr += d; });
-    return new Promise(resolve => child.on("close", code => resolve({ code, stdout, stderr })));
-}
 
 describe("the program under the Pulumi language host (cmd/run), as `pulumi preview` runs it", function () {
     this.timeout(300_000);
@@ -107,26 +18,21 @@ describe("the program under the Pulumi language host (cmd/run), as `pulumi previ
     const WARNINGS: Record<string, RegExp> = { dev: /authorizedNetworks: not set/, prod: /above the default quota/ };
     for (const [stack, warning] of Object.entries(WARNINGS)) {
         it(`${stack}: registers exactly the graph the mock runtime captures, same types, parents and inputs`, async () => {
-            const engine = await startEngine(stack);
-            try {
-                const run = await runHost(stack, engine.address);
-                const errors = engine.logs.filter(l => l.severity === enginePb.LogSeverity.ERROR).map(l => l.message);
-                assert.deepStrictEqual({ code: run.code, errors }, { code: 0, errors: [] }, run.stderr);
-                const { records } = await runStack(stack);
-                const offline = records.map(r => ({ urn: r.urn, type: r.type, parent: r.parent, rawInputs: r.rawInputs }));
-                const byUrn = <T extends { urn: string }>(xs: readonly T[]) => [...xs].sort((a, b) => a.urn.localeCompare(b.urn));
-                // The host registers the root stack resource and parents the top-level components to it; the
-                // mock runtime has no root (top-level parent ""). Everything else must be the same.
-                const stackUrn = `urn:pulumi:${stack}::${PROJECT}::${STACK_TYPE}::${PROJECT}-${stack}`;
-                assert.deepStrictEqual(engine.registrations.filter(r => r.type === STACK_TYPE).map(r => r.urn), [stackUrn]);
-                const host = engine.registrations.filter(r => r.type !== STACK_TYPE).map(r => ({ ...r, parent: r.parent === stackUrn ? "" : r.parent }));
-                assert.deepStrictEqual(byUrn(host).map(r => r.urn), byUrn(offline).map(r => r.urn));
-                assert.deepStrictEqual(byUrn(host), byUrn(offline));
-                // The program's warnings reach the engine's log, as the CLI would print them.
-                assert.ok(engine.logs.some(l => l.severity === enginePb.LogSeverity.WARNING && warning.test(l.message)), JSON.stringify(engine.logs));
-            } finally {
-                engine.stop();
-            }
+            const host = await previewUnderHost(stack);
+            const errors = host.logs.filter(l => l.severity === enginePb.LogSeverity.ERROR).map(l => l.message);
+            assert.deepStrictEqual({ code: host.code, errors }, { code: 0, errors: [] }, host.stderr);
+            const { records } = await runStack(stack);
+            const offline = records.map(r => ({ urn: r.urn, type: r.type, parent: r.parent, rawInputs: r.rawInputs }));
+            const byUrn = <T extends { urn: string }>(xs: readonly T[]) => [...xs].sort((a, b) => a.urn.localeCompare(b.urn));
+            // The host registers the root stack resource and parents the top-level components to it; the
+            // mock runtime has no root (top-level parent ""). Everything else must be the same.
+            const stackUrn = `urn:pulumi:${stack}::${PROJECT}::${STACK_TYPE}::${PROJECT}-${stack}`;
+            assert.deepStrictEqual(host.registrations.filter(r => r.type === STACK_TYPE).map(r => r.urn), [stackUrn]);
+            const registered = host.registrations.filter(r => r.type !== STACK_TYPE).map(r => ({ ...r, parent: r.parent === stackUrn ? "" : r.parent }));
+            assert.deepStrictEqual(byUrn(registered).map(r => r.urn), byUrn(offline).map(r => r.urn));
+            assert.deepStrictEqual(byUrn(registered), byUrn(offline));
+            // The program's warnings reach the engine's log, as the CLI would print them.
+            assert.ok(host.logs.some(l => l.severity === enginePb.LogSeverity.WARNING && warning.test(l.message)), JSON.stringify(host.logs));
         });
     }
 });

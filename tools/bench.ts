@@ -5,8 +5,9 @@
  *    plan.json with nothing else (tools/bench-replay.js), which splits the preview's time into the
  *    floor, the SDK's own per-resource work and the project's;
  *  - the offline preview of every committed stack with manifests, cold (Helm cache cleared) and warm;
- *  - the prod program under ts-node as `pulumi up` loads it (transpile-only, because tsconfig.json
- *    sets `noCheck`), and with type-checking, i.e. what every `pulumi up` would cost without it;
+ *  - the prod program under the SDK's language host as `pulumi preview` runs it (tools/lib/program-host.ts:
+ *    ts-node transpile-only, because tsconfig.json sets `noCheck`), and under type-checking ts-node,
+ *    i.e. what every `pulumi up` would cost without `noCheck`;
  *  - loading the policy pack's policies, transpile-only (the offline preview's path), and the whole
  *    pack under the Pulumi policy host until it serves (what `pulumi preview --policy-pack policy` waits for);
  *  - the type-check gate (`tsc --noEmit`).
@@ -118,7 +119,8 @@ function main() {
         results.push(measure(`preview:offline ${stack}, warm`, preview(stack), runs, { okStatus: PREVIEW_OK }));
     }
     const viaTsNode = (register: string) => [node, "-r", register, "tools/preview-offline.ts", "--stack", "prod", "--quiet", "--no-manifests", "--out", "out/bench"];
-    results.push(measure("prod program under ts-node transpile-only, as `pulumi up` loads it", viaTsNode("ts-node/register/transpile-only"), runs, { okStatus: PREVIEW_OK }));
+    results.push(measure("prod program under the SDK's language host (cmd/run, ts-node transpile-only), as `pulumi preview` runs it, against a played engine",
+        [node, "-r", "./tools/lib/register.js", "-e", "require('./tools/lib/program-host').previewUnderHost('prod').then(r => process.exit(r.code ?? 1))"], runs));
     results.push(measure("prod program under ts-node type-checking (`pulumi up` without noCheck)", viaTsNode("ts-node/register"),
         Math.min(runs, 2), { env: { TS_NODE_COMPILER_OPTIONS: JSON.stringify({ noCheck: false }) }, okStatus: PREVIEW_OK }));
     results.push(measure("policy pack load, transpile-only (its policies, as the offline preview loads them)",

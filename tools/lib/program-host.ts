@@ -1,0 +1,111 @@
+/**
+ * Runs the program under the Pulumi Node.js SDK's own language-host entry (@pulumi/pulumi/cmd/run), as
+ * the Node.js language host starts it for `pulumi preview`: a separate process, the project's
+ * TypeScript through ts-node as the host registers it (tsconfig.json's options; transpile-only because
+ * of `noCheck`), the stack config in PULUMI_CONFIG, and every registration and invoke over gRPC. The
+ * engine and resource monitor are played here: the SDK's MockMonitor with the offline mocks
+ * (tools/lib/mock-runtime.ts), served over gRPC, recording every registration and log line.
+ * Used by test/program-host.test.ts and `npm run bench`.
+ */
+import { spawn } from "child_process";
+import * as path from "path";
+import { PROJECT } from "../../stacks/config";
+import { offlineMocks, serializeConfig, unwrapSecrets } from "./mock-runtime";
+import { readStackFile } from "./stack-file";
+
+const ROOT = path.resolve(__dirname, "../..");
+const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+const fromSdk = (id: string) => require(require.resolve(id, { paths: [sdkDir] }));
+const grpc = fromSdk("@grpc/grpc-js");
+const { ResourceMonitorService } = require("@pulumi/pulumi/proto/resource_grpc_pb");
+const { EngineService } = require("@pulumi/pulumi/proto/engine_grpc_pb");
+export const enginePb = require("@pulumi/pulumi/proto/engine_pb");
+const resourcePb = require("@pulumi/pulumi/proto/resource_pb");
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+
+export interface Registration { readonly urn: string; readonly type: string; readonly parent: string; readonly rawInputs: unknown }
+
+/** A monitor and engine on one gRPC server: the SDK's MockMonitor with the offline mocks, its replies as real messages. */
+export async function startEngine(stack: string) {
+    const mocks = offlineMocks();
+    const monitor = new MockMonitor(mocks);
+    // The URNs the engine gives: this stack and project (MockMonitor reads them from the in-process
+    // settings), the parent's type qualifying the child's, except the root stack's.
+    monitor.newUrn = (parent: string, type: string, name: string) => {
+        const parentType = parent ? parent.split("::")[2]!.split("$").pop() : undefined;
+        const qualified = parentType && parentType !== STACK_TYPE ? `${parentType}$${type}` : type;
+        return `urn:pulumi:${stack}::${PROJECT}::${qualified}::${name}`;
+    };
+    const registrations: Registration[] = [];
+    const logs: { severity: number; message: string }[] = [];
+    const handlers: Record<string, (call: any, cb: (err: unknown, resp?: unknown) => void) => void> = {};
+    for (const [method, def] of Object.entries<any>(ResourceMonitorService)) {
+        const Reply = def.responseType;
+        handlers[method] = (call, cb) => {
+            if (method === "supportsFeature") {
+                // Everything the mocks support except outputValues, as setMocks declares them in-process.
+                const r = new resourcePb.SupportsFeatureResponse();
+                r.setHassupport(call.request.getId() !== "outputValues");
+                return cb(null, r);
+            }
+            const impl = monitor[method];
+            if (typeof impl !== "function") return cb(null, new Reply());
+            impl.call(monitor, call.request, (err: unknown, resp: any) => {
+                if (err) return cb(err);
+                if (method === "registerResource") {
+                    const raw = unwrapSecrets(call.request.getObject()?.toJavaScript() ?? {}, "", []).raw as Record<string, unknown>;
+                    registrations.push({ urn: resp.getUrn(), type: call.request.getType(), parent: call.request.getParent(), rawInputs: raw });
+                    mocks.observe(call.request.getType(), resp.getUrn(), raw);
+                }
+                cb(null, resp instanceof Reply ? resp : new Reply());
+            });
+        };
+    }
+    let root = "";
+    const engine = {
+        log: (call: any, cb: any) => { logs.push({ severity: call.request.getSeverity(), message: call.request.getMessage() }); cb(null, new (EngineService.log.responseType)()); },
+        getRootResource: (_call: any, cb: any) => { const r = new enginePb.GetRootResourceResponse(); r.setUrn(root); cb(null, r); },
+        setRootResource: (call: any, cb: any) => { root = call.request.getUrn(); cb(null, new enginePb.SetRootResourceResponse()); },
+        requirePulumiVersion: (_call: any, cb: any) => cb(null, new enginePb.RequirePulumiVersionResponse()),
+        startDebugging: (_call: any, cb: any) => cb(null, new (EngineService.startDebugging.responseType)()),
+    };
+    const server = new grpc.Server();
+    server.addService(ResourceMonitorService, handlers);
+    server.addService(EngineService, engine);
+    const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))));
+    return { address: `127.0.0.1:${port}`, registrations, logs, stop: () => server.forceShutdown() };
+}
+
+/** Runs `node @pulumi/pulumi/cmd/run` on the project, as the Node.js language host does for `pulumi preview`. */
+export function runHost(stack: string, address: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
+    const file = readStackFile(stack);
+    // The CLI hands the program its decrypted config; readStackFile gives secrets as marked placeholders.
+    const env: NodeJS.ProcessEnv = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_"))),
+        PULUMI_CONFIG: JSON.stringify(serializeConfig(file.config)),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(file.secretKeys.map(k => `${PROJECT}:${k}`)),
+        PULUMI_NODEJS_TYPESCRIPT: "true",
+    };
+    const host = path.join(sdkDir, "cmd", "run");
+    const child = spawn(process.execPath, [host, "--monitor", address, "--engine", address, "--project", PROJECT, "--stack", stack,
+        "--organization", "organization", "--pwd", ROOT, "--dry-run", "--parallel", "16", "."], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", d => { stdout += d; });
+    child.stderr.on("data", d => { stderr += d; });
+    return new Promise(resolve => child.on("close", code => resolve({ code, stdout, stderr })));
+}
+
+/** One `pulumi preview` of a committed stack's program under the host, against the played engine. */
+export async function previewUnderHost(stack: string) {
+    const engine = await startEngine(stack);
+    try {
+        const run = await runHost(stack, engine.address);
+        return { ...run, registrations: engine.registrations, logs: engine.logs };
+    } finally {
+        engine.stop();
+    }
+}
