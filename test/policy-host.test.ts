@@ -83,7 +83,10 @@ function analyzeStackRequest(resources: readonly PolicyResource[], root?: string
         a.setOptions(options(r));
         if (r.provider) a.setProvider(provider(r.provider));
         if (r.parent) a.setParent(r.parent.urn);
-        else if (root !== undefined) a.setParent(root);
+        else if (root !== undefined) {
+            a.setParent(root);
+            a.getOptions().setParent(root);
+        }
         a.setDependenciesList(r.dependencies.map(d => d.urn));
         for (const [k, deps] of Object.entries(r.propertyDependencies)) {
             const pd = new analyzerPb.AnalyzerPropertyDependencies();

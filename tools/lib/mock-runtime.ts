@@ -84,6 +84,19 @@ export interface RunResult {
 const hash = (s: string, n = 8) => createHash("sha256").update(s).digest("hex").slice(0, n);
 
 /**
+ * The URN the engine gives a resource: the parent's whole qualified type chain, then `$` and the
+ * resource's type, except under the root stack resource, whose type is left out (the SDK's own
+ * `createUrn` in @pulumi/pulumi/resource.js; the engine's NewURN). The SDK's MockMonitor keeps only the
+ * parent's last type, which gives nested resources URNs no real preview shows.
+ */
+export function engineUrn(stack: string, parent: string, type: string, name: string): string {
+    const prefix = parent ? parent.slice(0, parent.lastIndexOf("::")) + "$" : "";
+    return prefix && !prefix.endsWith("::pulumi:pulumi:Stack$")
+        ? `${prefix}${type}::${name}`
+        : `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
+}
+
+/**
  * Replaces secret envelopes with "[secret]"; reports their paths; also returns the unwrapped value.
  * A subtree without secrets is returned as is for both (no copy): most inputs hold none, and copying
  * every registered input twice was a tenth of the preview's garbage-collection time.
@@ -229,11 +242,12 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
     const records: ResourceRecord[] = [];
     const mocks = offlineMocks(opts);
     await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack, opts.preview ?? false);
+    const monitor: any = pulumi.runtime.getMonitor();
+    monitor.newUrn = (parent: string, type: string, name: string) => engineUrn(opts.stack, parent, type, name);
     pulumi.runtime.setAllConfig(serializeConfig(opts.config), (opts.secretKeys ?? []).map(k => `${PROJECT}:${k}`));
 
     /** The first error an onRecord hook threw: rethrown after the program, never inside the SDK's callback. */
     let hookFailure: unknown;
-    const monitor: any = pulumi.runtime.getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: any) => {
         const propertyDependencies: Record<string, string[]> = {};

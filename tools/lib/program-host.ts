@@ -10,7 +10,7 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { PROJECT } from "../../stacks/config";
-import { offlineMocks, serializeConfig, unwrapSecrets } from "./mock-runtime";
+import { engineUrn, offlineMocks, serializeConfig, unwrapSecrets } from "./mock-runtime";
 import { readStackFile } from "./stack-file";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -25,39 +25,63 @@ const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 
 export const STACK_TYPE = "pulumi:pulumi:Stack";
 
-export interface Registration { readonly urn: string; readonly type: string; readonly parent: string; readonly rawInputs: unknown }
+/** One registration as the played monitor received it: the fields the in-process harness captures too. */
+export interface Registration {
+    readonly urn: string;
+    readonly type: string;
+    readonly parent: string;
+    readonly dependencies: string[];
+    readonly propertyDependencies: Record<string, string[]>;
+    readonly protect: boolean;
+    readonly ignoreChanges: string[];
+    readonly provider: string;
+    readonly secretPaths: string[];
+    readonly rawInputs: unknown;
+}
 
 /** A monitor and engine on one gRPC server: the SDK's MockMonitor with the offline mocks, its replies as real messages. */
 export async function startEngine(stack: string) {
     const mocks = offlineMocks();
     const monitor = new MockMonitor(mocks);
-    // The URNs the engine gives: this stack and project (MockMonitor reads them from the in-process
-    // settings), the parent's type qualifying the child's, except the root stack's.
-    monitor.newUrn = (parent: string, type: string, name: string) => {
-        const parentType = parent ? parent.split("::")[2]!.split("$").pop() : undefined;
-        const qualified = parentType && parentType !== STACK_TYPE ? `${parentType}$${type}` : type;
-        return `urn:pulumi:${stack}::${PROJECT}::${qualified}::${name}`;
-    };
+    // The URNs the engine gives (MockMonitor's own keeps only the parent's last type and reads the
+    // stack from the in-process settings).
+    monitor.newUrn = (parent: string, type: string, name: string) => engineUrn(stack, parent, type, name);
     const registrations: Registration[] = [];
+    const unimplemented: string[] = [];
     const logs: { severity: number; message: string }[] = [];
     const handlers: Record<string, (call: any, cb: (err: unknown, resp?: unknown) => void) => void> = {};
     for (const [method, def] of Object.entries<any>(ResourceMonitorService)) {
         const Reply = def.responseType;
         handlers[method] = (call, cb) => {
             if (method === "supportsFeature") {
-                // Everything the mocks support except outputValues, as setMocks declares them in-process.
+                // SDK 3.270 asks GetDeploymentInfo (MockMonitor's answer: every feature but outputValues);
+                // an SDK that asks feature by feature gets the same answers.
                 const r = new resourcePb.SupportsFeatureResponse();
                 r.setHassupport(call.request.getId() !== "outputValues");
                 return cb(null, r);
             }
+            // The program's last call: the engine acknowledges once it has everything.
+            if (method === "signalAndWaitForShutdown") return cb(null, new Reply());
             const impl = monitor[method];
-            if (typeof impl !== "function") return cb(null, new Reply());
+            if (typeof impl !== "function") {
+                // call, resource and error hooks: the program uses none; a call here is recorded and refused.
+                unimplemented.push(method);
+                return cb({ code: grpc.status.UNIMPLEMENTED, details: `the played monitor does not implement ${method}` });
+            }
             impl.call(monitor, call.request, (err: unknown, resp: any) => {
                 if (err) return cb(err);
                 if (method === "registerResource") {
-                    const raw = unwrapSecrets(call.request.getObject()?.toJavaScript() ?? {}, "", []).raw as Record<string, unknown>;
-                    registrations.push({ urn: resp.getUrn(), type: call.request.getType(), parent: call.request.getParent(), rawInputs: raw });
-                    mocks.observe(call.request.getType(), resp.getUrn(), raw);
+                    const req = call.request;
+                    const secretPaths: string[] = [];
+                    const raw = unwrapSecrets(req.getObject()?.toJavaScript() ?? {}, "", secretPaths).raw as Record<string, unknown>;
+                    const propertyDependencies: Record<string, string[]> = {};
+                    req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
+                    registrations.push({
+                        urn: resp.getUrn(), type: req.getType(), parent: req.getParent(), dependencies: [...req.getDependenciesList()].sort(),
+                        propertyDependencies, protect: req.getProtect() === true, ignoreChanges: req.getIgnorechangesList(), provider: req.getProvider(),
+                        secretPaths, rawInputs: raw,
+                    });
+                    mocks.observe(req.getType(), resp.getUrn(), raw);
                 }
                 cb(null, resp instanceof Reply ? resp : new Reply());
             });
@@ -76,15 +100,19 @@ export async function startEngine(stack: string) {
     server.addService(EngineService, engine);
     const port = await new Promise<number>((resolve, reject) =>
         server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))));
-    return { address: `127.0.0.1:${port}`, registrations, logs, stop: () => server.forceShutdown() };
+    return { address: `127.0.0.1:${port}`, registrations, logs, unimplemented, stop: () => server.forceShutdown() };
 }
 
-/** Runs `node @pulumi/pulumi/cmd/run` on the project, as the Node.js language host does for `pulumi preview`. */
-export function runHost(stack: string, address: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
+/**
+ * Runs `node @pulumi/pulumi/cmd/run` on the project, as the Node.js language host does for `pulumi preview`.
+ * Killed after `timeoutMs` (code null, a line on stderr); a process that cannot start rejects.
+ */
+export function runHost(stack: string, address: string, timeoutMs = 240_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
     const file = readStackFile(stack);
     // The CLI hands the program its decrypted config; readStackFile gives secrets as marked placeholders.
     const env: NodeJS.ProcessEnv = {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_"))),
+        // Not the caller's ts-node or Pulumi runtime settings: the language host passes its own.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_") && !k.startsWith("PULUMI_"))),
         PULUMI_CONFIG: JSON.stringify(serializeConfig(file.config)),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(file.secretKeys.map(k => `${PROJECT}:${k}`)),
         PULUMI_NODEJS_TYPESCRIPT: "true",
@@ -96,7 +124,14 @@ export function runHost(stack: string, address: string): Promise<{ code: number 
     let stderr = "";
     child.stdout.on("data", d => { stdout += d; });
     child.stderr.on("data", d => { stderr += d; });
-    return new Promise(resolve => child.on("close", code => resolve({ code, stdout, stderr })));
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+            stderr += `\n(killed after ${timeoutMs} ms)`;
+            child.kill("SIGKILL");
+        }, timeoutMs);
+        child.once("error", e => { clearTimeout(timer); reject(e); });
+        child.once("close", code => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    });
 }
 
 /** One `pulumi preview` of a committed stack's program under the host, against the played engine. */
@@ -104,7 +139,7 @@ export async function previewUnderHost(stack: string) {
     const engine = await startEngine(stack);
     try {
         const run = await runHost(stack, engine.address);
-        return { ...run, registrations: engine.registrations, logs: engine.logs };
+        return { ...run, registrations: engine.registrations, logs: engine.logs, unimplemented: engine.unimplemented };
     } finally {
         engine.stop();
     }
