@@ -113,7 +113,8 @@ export function runHost(stack: string, address: string, timeoutMs = 240_000): Pr
     const env: NodeJS.ProcessEnv = {
         // Not the caller's ts-node or Pulumi runtime settings: the language host passes its own.
         ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_") && !k.startsWith("PULUMI_"))),
-        PULUMI_CONFIG: JSON.stringify(serializeConfig(file.config)),
+        // Keys as the language host writes them, `<namespace>:config:<key>` (the SDK strips `:config:`).
+        PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(serializeConfig(file.config)).map(([k, v]) => [k.replace(/^([^:]+):/, "$1:config:"), v]))),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(file.secretKeys.map(k => `${PROJECT}:${k}`)),
         PULUMI_NODEJS_TYPESCRIPT: "true",
     };
