@@ -100,13 +100,12 @@ function analyzeStackRequest(resources: readonly PolicyResource[], root?: string
 
 /** ConfigureAnalyzerRequest from policy/config/<env>.json, as `--policy-pack-config` makes the CLI send it. */
 async function configure(client: any, env: string): Promise<void> {
-    const levels: Record<string, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
     const req = new analyzerPb.ConfigureAnalyzerRequest();
     const file = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "config", `${env}.json`), "utf8")) as Record<string, unknown>;
     for (const [name, entry] of Object.entries(file)) {
         const { enforcementLevel, ...props } = (typeof entry === "string" ? { enforcementLevel: entry } : entry) as Record<string, unknown>;
         const c = new analyzerPb.PolicyConfig();
-        c.setEnforcementlevel(levels[enforcementLevel as string]);
+        c.setEnforcementlevel(analyzerPb.EnforcementLevel[String(enforcementLevel).toUpperCase()]);
         c.setProperties(Struct.fromJavaScript(props));
         req.getPolicyconfigMap().set(name, c);
     }

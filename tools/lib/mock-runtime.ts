@@ -179,13 +179,9 @@ export function serializeConfig(config: Readonly<Record<string, unknown>>): Reco
 }
 
 /**
- * Runs `program` under mocks with the given stack config and returns every registered resource.
- * Throws whatever the program throws (a ConfigError, for instance) after waiting for in-flight registrations.
- */
-/**
  * The offline mocks: each resource's state (its inputs plus realistic computed outputs) and every
  * invoke the program makes. Providers' regions are learnt from their registrations (`observe`).
- * Used in-process by runMocked and over gRPC by test/program-host.test.ts.
+ * Used in-process by runMocked and over gRPC by tools/lib/program-host.ts.
  */
 export function offlineMocks(opts: { readonly callerArn?: string } = {}): pulumi.runtime.Mocks & { observe(type: string, urn: string, rawInputs: Record<string, unknown>): void } {
     const providerRegions = new Map<string, string>();
@@ -238,6 +234,37 @@ export function offlineMocks(opts: { readonly callerArn?: string } = {}): pulumi
     };
 }
 
+/** A registration's fields as a RegisterResourceRequest carries them (all of a ResourceRecord but its URN and outputs). */
+export type Registered = Omit<ResourceRecord, "urn" | "outputs">;
+
+/** Reads a RegisterResourceRequest into a record's fields: secrets redacted in `inputs`, unwrapped in `rawInputs`. */
+export function registered(req: any): Registered {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
+    const secretPaths: string[] = [];
+    const { redacted, raw } = unwrapSecrets(req.getObject()?.toJavaScript() ?? {}, "", secretPaths);
+    return {
+        type: req.getType() as string,
+        name: req.getName() as string,
+        custom: req.getCustom() as boolean,
+        parent: req.getParent() as string,
+        dependencies: [...(req.getDependenciesList() as string[])].sort(),
+        propertyDependencies,
+        protect: req.getProtect() === true,
+        retainOnDelete: req.getRetainondelete() === true,
+        ignoreChanges: req.getIgnorechangesList() as string[],
+        transforms: (req.getTransformsList() as unknown[]).length,
+        provider: req.getProvider() as string,
+        inputs: redacted as Record<string, unknown>,
+        rawInputs: raw as Record<string, unknown>,
+        secretPaths,
+    };
+}
+
+/**
+ * Runs `program` under mocks with the given stack config and returns every registered resource.
+ * Throws whatever the program throws (a ConfigError, for instance) after waiting for in-flight registrations.
+ */
 export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<T>): Promise<RunResult> {
     const records: ResourceRecord[] = [];
     const mocks = offlineMocks(opts);
@@ -250,26 +277,7 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
     let hookFailure: unknown;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: any) => {
-        const propertyDependencies: Record<string, string[]> = {};
-        req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
-        const secretPaths: string[] = [];
-        const { redacted, raw } = unwrapSecrets(req.getObject()?.toJavaScript() ?? {}, "", secretPaths);
-        const base = {
-            type: req.getType() as string,
-            name: req.getName() as string,
-            custom: req.getCustom() as boolean,
-            parent: req.getParent() as string,
-            dependencies: [...(req.getDependenciesList() as string[])].sort(),
-            propertyDependencies,
-            protect: req.getProtect() === true,
-            retainOnDelete: req.getRetainondelete() === true,
-            ignoreChanges: req.getIgnorechangesList() as string[],
-            transforms: (req.getTransformsList() as unknown[]).length,
-            provider: req.getProvider() as string,
-            inputs: redacted as Record<string, unknown>,
-            rawInputs: raw as Record<string, unknown>,
-            secretPaths,
-        };
+        const base = registered(req);
         register(req, (err: any, resp: any) => {
             if (resp) {
                 const urn = resp.getUrn() as string;
@@ -281,7 +289,7 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
                 } catch (e) {
                     hookFailure ??= e;
                 }
-                mocks.observe(base.type, urn, raw as Record<string, unknown>);
+                mocks.observe(base.type, urn, base.rawInputs);
             }
             cb(err, resp);
         });

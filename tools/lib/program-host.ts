@@ -10,7 +10,7 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { PROJECT } from "../../stacks/config";
-import { engineUrn, offlineMocks, serializeConfig, unwrapSecrets } from "./mock-runtime";
+import { engineUrn, offlineMocks, Registered, registered, serializeConfig } from "./mock-runtime";
 import { readStackFile } from "./stack-file";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -25,19 +25,8 @@ const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 
 export const STACK_TYPE = "pulumi:pulumi:Stack";
 
-/** One registration as the played monitor received it: the fields the in-process harness captures too. */
-export interface Registration {
-    readonly urn: string;
-    readonly type: string;
-    readonly parent: string;
-    readonly dependencies: string[];
-    readonly propertyDependencies: Record<string, string[]>;
-    readonly protect: boolean;
-    readonly ignoreChanges: string[];
-    readonly provider: string;
-    readonly secretPaths: string[];
-    readonly rawInputs: unknown;
-}
+/** One registration as the played monitor received it: what the in-process harness captures, but outputs. */
+export type Registration = Registered & { readonly urn: string };
 
 /** A monitor and engine on one gRPC server: the SDK's MockMonitor with the offline mocks, its replies as real messages. */
 export async function startEngine(stack: string) {
@@ -71,17 +60,9 @@ export async function startEngine(stack: string) {
             impl.call(monitor, call.request, (err: unknown, resp: any) => {
                 if (err) return cb(err);
                 if (method === "registerResource") {
-                    const req = call.request;
-                    const secretPaths: string[] = [];
-                    const raw = unwrapSecrets(req.getObject()?.toJavaScript() ?? {}, "", secretPaths).raw as Record<string, unknown>;
-                    const propertyDependencies: Record<string, string[]> = {};
-                    req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
-                    registrations.push({
-                        urn: resp.getUrn(), type: req.getType(), parent: req.getParent(), dependencies: [...req.getDependenciesList()].sort(),
-                        propertyDependencies, protect: req.getProtect() === true, ignoreChanges: req.getIgnorechangesList(), provider: req.getProvider(),
-                        secretPaths, rawInputs: raw,
-                    });
-                    mocks.observe(req.getType(), resp.getUrn(), raw);
+                    const r = { urn: resp.getUrn() as string, ...registered(call.request) };
+                    registrations.push(r);
+                    mocks.observe(r.type, r.urn, r.rawInputs);
                 }
                 cb(null, resp instanceof Reply ? resp : new Reply());
             });
