@@ -22,8 +22,12 @@ import { findSecrets, secretHygienePolicy } from "../policy/policies/secretHygie
 import { storageSecurityPolicy } from "../policy/policies/storageSecurity";
 import { workloadsPolicy } from "../policy/policies/workloads";
 import { K8sObject, useHelmRendering, useRenderedObjects } from "../policy/lib/manifests";
+import Ajv from "ajv";
+import { spawnSync } from "child_process";
+import * as os from "os";
 import {
-    GraphResource, PolicyConfigError, policyResources, resolvePolicies, resourceArgs, runPolicies, runResourcePolicy, runStackPolicy,
+    AJV_OPTIONS, configSchemaOf, configValidator, GraphResource, PolicyConfigError, policyResources, resolvePolicies, resourceArgs, runPolicies,
+    runResourcePolicy, runStackPolicy,
 } from "../policy/lib/runner";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -95,6 +99,38 @@ describe("policy pack: metadata and config", () => {
         assert.deepStrictEqual(resolvePolicies(POLICIES, { "obs-stateful-enable-protection": { enforcementLevel: "advisory" } }).find(x => x.policy.name === "obs-stateful-enable-protection")!.config, {});
         assert.throws(() => resolvePolicies(POLICIES, { "obs-stateful-enable-protection": "strict" }),
             { message: 'obs-stateful-enable-protection: enforcement level "strict" is not one of advisory, mandatory, remediate, disabled' });
+    });
+    it("config validators: Ajv's standalone code, cached by schema, gives Ajv's own verdicts, errors and defaults", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-ajv-"));
+        const withSchema = POLICIES.filter(p => p.configSchema);
+        assert.strictEqual(withSchema.length, 4);
+        // Inputs per policy: empty (defaults), each property set to a wrong type, and an unknown key.
+        const inputs = (p: typeof withSchema[number]) => [{}, { unknownKey: 1 },
+            ...Object.keys(p.configSchema!.properties ?? {}).flatMap(k => [{ [k]: "two weeks" }, { [k]: -1 }, { [k]: [] }])];
+        for (const p of withSchema) {
+            const schema = configSchemaOf(p);
+            const compiled = configValidator(schema, dir); // a miss: Ajv compiles, the code is written
+            assert.strictEqual(fs.readdirSync(dir).filter(f => f.endsWith(".ajv.js")).length, withSchema.indexOf(p) + 1);
+            const cached = configValidator(schema, dir); // a hit: the written module
+            assert.notStrictEqual(cached, compiled);
+            const fresh = new Ajv({ ...AJV_OPTIONS }).compile(schema);
+            for (const input of inputs(p)) {
+                const [a, b] = [structuredClone(input), structuredClone(input)];
+                assert.strictEqual(cached(a), fresh(b), `${p.name} ${JSON.stringify(input)}`);
+                assert.deepStrictEqual(cached.errors ?? null, fresh.errors ?? null, `${p.name} ${JSON.stringify(input)}`);
+                assert.deepStrictEqual(a, b, `${p.name} ${JSON.stringify(input)}: defaults applied alike`);
+            }
+        }
+        // A process that finds the validators cached loads no Ajv (only its package.json, for the key).
+        const r = spawnSync(process.execPath, ["-r", "./tools/lib/register.js", "-e", `
+            const { POLICIES } = require("./policy/policies");
+            const { configSchemaOf, configValidator } = require("./policy/lib/runner");
+            for (const p of POLICIES.filter(p => p.configSchema)) configValidator(configSchemaOf(p), ${JSON.stringify(dir)});
+            console.log(JSON.stringify(Object.keys(require.cache).filter(f => f.includes("/node_modules/ajv/") && !f.includes("/dist/runtime/"))));`],
+        { cwd: ROOT, encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.deepStrictEqual(JSON.parse(r.stdout).map((f: string) => path.relative(path.join(ROOT, "node_modules/ajv"), f)), ["package.json"]);
+        fs.rmSync(dir, { recursive: true, force: true });
     });
     it("the harness's notApplicable throws and is caught like the SDK's; isType/asType compare __pulumiType", async () => {
         const policy: ResourceValidationPolicy = { name: "x", description: "x", validateResource: (args, report) => { if (args.type !== "a:b:C") args.notApplicable("only C"); report("hit"); } };

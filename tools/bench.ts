@@ -2,8 +2,9 @@
  * `npm run bench`: wall time and peak memory of what users wait for, on this machine.
  *  - the SDK-import floor, and the prod offline preview without manifests;
  *  - a reference: the floor's modules plus registering the preview's resource graph replayed from its
- *    plan.json with nothing else (tools/bench-replay.js), which splits the preview's time into the
- *    floor, the SDK's own per-resource work and the project's;
+ *    plan.json with nothing else (tools/bench-replay.js; each resource through its provider's typed
+ *    class, as the program creates it), which splits the preview's time into the floor, the SDK's own
+ *    per-resource work and the project's;
  *  - the offline preview of every committed stack with manifests, cold (Helm cache cleared) and warm;
  *  - the prod program under the SDK's language host as `pulumi preview` runs it (tools/lib/program-host.ts:
  *    ts-node transpile-only, because tsconfig.json sets `noCheck`), and under type-checking ts-node,
@@ -110,7 +111,7 @@ function main() {
         { name: `SDK-import floor: node requiring ${modules.length} modules (@pulumi/pulumi and the provider modules used)`, argv: [node, "-e", modules.map(m => `require(${JSON.stringify(m)})`).join(";")] },
         { name: "preview:offline prod --no-manifests", argv: preview("prod", "--no-manifests"), opts: { okStatus: PREVIEW_OK } },
         // The same graph registered with nothing else (tools/bench-replay.js): what the SDK itself costs.
-        { name: "reference: the floor's modules plus registering the prod preview's resources from its plan.json, nothing else",
+        { name: "reference: the floor's modules plus registering the prod preview's resources from its plan.json through the typed classes, nothing else",
             argv: [node, "tools/bench-replay.js", path.join(ROOT, "out", "bench", "prod", "plan.json"), JSON.stringify(modules)] },
     ], Math.max(runs, 5)) as [Measure, Measure, Measure];
     const results: Measure[] = [floor, bare, replay];
@@ -141,6 +142,8 @@ function main() {
     const [f, r, b] = [floor, replay, bare].map(m => median(m.wallSeconds));
     console.log(`  = floor ${f!.toFixed(2)} s + the SDK registering the ${/replayed (\d+)/.exec(replay.stdout[0] ?? "")?.[1] ?? "?"} resources ${(r! - f!).toFixed(2)} s (${((r! - f!) / f!).toFixed(2)}×)` +
         ` + the project's own work (program, renderers, config, policy step, files) ${(b! - r!).toFixed(2)} s (${((b! - r!) / f!).toFixed(2)}×)`);
+    console.log(`  the SDK alone (floor + registering) is ${(r! / f!).toFixed(2)}× the floor, which leaves ${(FLOOR_FACTOR - r! / f!).toFixed(2)}× for the project's own work under the target` +
+        ` (replay: ${(replay.stdout[0] ?? "").trim()})`);
     for (const r of results.filter(x => x.name.includes("cold"))) {
         const warm = results.find(x => x.name === r.name.replace(", cold (Helm and checks caches cleared)", ", warm"))!;
         const helmPhase = median(r.wallSeconds) - median(warm.wallSeconds);

@@ -8,11 +8,18 @@
  * row per service), SLO error budget left over 30 days and burn rate, and links to each service's
  * traces (Tempo) and logs (Loki) in Explore.
  */
-import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, QueryVariableBuilder, RowBuilder, VariableRefresh } from "@grafana/grafana-foundation-sdk/dashboard";
+import {
+    DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, defaultFieldConfig, defaultFieldConfigSource,
+    PanelBuilder, QueryVariableBuilder, RowBuilder, VariableRefresh,
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import {
+    BigValueColorMode, BigValueGraphMode, BigValueJustifyMode, BigValueTextMode, defaultGraphFieldConfig, defaultReduceDataOptions,
+    defaultVizTooltipOptions, LegendDisplayMode, LegendPlacement, PercentChangeColorMode, VizOrientation,
+} from "@grafana/grafana-foundation-sdk/common";
 import type { Builder, Dataquery } from "@grafana/grafana-foundation-sdk/cog";
 import type { Dataquery as PrometheusQuery } from "@grafana/grafana-foundation-sdk/prometheus";
-import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
-import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
+import type { Options as StatOptions } from "@grafana/grafana-foundation-sdk/stat";
+import type { FieldConfig as TimeseriesFieldConfig, Options as TimeseriesOptions } from "@grafana/grafana-foundation-sdk/timeseries";
 import type { AlertingInput } from "./alerting";
 import { BURN_RATE_ALERTS, RECORDS, SLO_COMPLIANCE_WINDOW, SPAN_METRICS } from "./rules";
 import { DATASOURCE_UIDS } from "./topology";
@@ -56,7 +63,43 @@ class PromQuery implements Builder<Dataquery> {
     }
 }
 
-function prom(expr: string, legend: string): PromQuery {
+/*
+ * Stat and time series panels. The SDK's `stat` and `timeseries` modules hold their PanelBuilders,
+ * but loading either loads the dashboard v2 schemas too (≈130 files, ~70 ms of every preview and
+ * `pulumi up`) for nothing the v1 dashboards use. So the panels are the dashboard module's generic
+ * PanelBuilder with the plugin's type and the plugin builders' defaults, typed by the plugins' own
+ * `Options` and `FieldConfig` (type-only imports, nothing loaded). test/dashboards.test.ts holds them
+ * equal to what the SDK's plugin builders build, so an SDK upgrade that changes a default fails there.
+ */
+
+/** A stat panel: what the SDK's `stat.PanelBuilder` starts from. */
+export function statPanel(): PanelBuilder {
+    const options: StatOptions = {
+        graphMode: BigValueGraphMode.Area,
+        colorMode: BigValueColorMode.Value,
+        justifyMode: BigValueJustifyMode.Auto,
+        textMode: BigValueTextMode.Auto,
+        wideLayout: true,
+        showPercentChange: false,
+        reduceOptions: defaultReduceDataOptions(),
+        percentChangeColorMode: PercentChangeColorMode.Standard,
+        orientation: VizOrientation.Auto,
+    };
+    return new PanelBuilder().type("stat").options(options);
+}
+
+/** A time series panel: what the SDK's `timeseries.PanelBuilder` starts from. */
+export function timeseriesPanel(): PanelBuilder {
+    const options: TimeseriesOptions = {
+        legend: { displayMode: LegendDisplayMode.List, placement: LegendPlacement.Bottom, showLegend: false, calcs: [] },
+        tooltip: defaultVizTooltipOptions(),
+    };
+    const custom: TimeseriesFieldConfig = defaultGraphFieldConfig();
+    return new PanelBuilder().type("timeseries").options(options)
+        .fieldConfig({ ...defaultFieldConfigSource(), defaults: { ...defaultFieldConfig(), custom } });
+}
+
+export function prom(expr: string, legend: string): PromQuery {
     return new PromQuery(expr, legend);
 }
 
@@ -80,13 +123,13 @@ export function renderServiceHealthDashboard(input: AlertingInput): Record<strin
     const rate = "$__rate_interval";
     const calls = SPAN_METRICS.calls;
     const red = new RowBuilder("Service $service").repeat("service")
-        .withPanel(new TimeseriesPanelBuilder().title("Requests / s").unit("reqps").min(0)
+        .withPanel(timeseriesPanel().title("Requests / s").unit("reqps").min(0)
             .withTarget(prom(`sum by (${SPAN_METRICS.spanKindLabel}) (rate(${calls}{${sel(svc)}}[${rate}]))`, `{{${SPAN_METRICS.spanKindLabel}}}`))
             .links(serviceLinks("${service}")).gridPos({ h: 8, w: 8, x: 0, y: 0 }))
-        .withPanel(new TimeseriesPanelBuilder().title("Errors (share of requests)").unit("percentunit").min(0)
+        .withPanel(timeseriesPanel().title("Errors (share of requests)").unit("percentunit").min(0)
             .withTarget(prom(`(sum(rate(${calls}{${sel(svc)}, ${SPAN_METRICS.statusCodeLabel}="${SPAN_METRICS.errorStatus}"}[${rate}])) or vector(0)) / sum(rate(${calls}{${sel(svc)}}[${rate}]))`, "error ratio"))
             .links(serviceLinks("${service}")).gridPos({ h: 8, w: 8, x: 8, y: 0 }))
-        .withPanel(new TimeseriesPanelBuilder().title("Duration p50 / p95 / p99").unit("s").min(0)
+        .withPanel(timeseriesPanel().title("Duration p50 / p95 / p99").unit("s").min(0)
             .withTarget(prom(`histogram_quantile(0.5, sum by (le) (rate(${SPAN_METRICS.durationBucket}{${sel(svc)}}[${rate}])))`, "p50"))
             .withTarget(prom(`histogram_quantile(0.95, sum by (le) (rate(${SPAN_METRICS.durationBucket}{${sel(svc)}}[${rate}])))`, "p95").refId("B"))
             .withTarget(prom(`histogram_quantile(0.99, sum by (le) (rate(${SPAN_METRICS.durationBucket}{${sel(svc)}}[${rate}])))`, "p99").refId("C"))
@@ -94,11 +137,11 @@ export function renderServiceHealthDashboard(input: AlertingInput): Record<strin
 
     const budgetBy = "on (service, slo)";
     const slo = new RowBuilder("SLOs")
-        .withPanel(new StatPanelBuilder().title(`Error budget left (${SLO_COMPLIANCE_WINDOW})`).unit("percentunit")
+        .withPanel(statPanel().title(`Error budget left (${SLO_COMPLIANCE_WINDOW})`).unit("percentunit")
             .description("1 − (errors over the window ÷ error budget), per service and SLO (availability, latency). Below 0: the objective is missed.")
             .withTarget(prom(`1 - ${RECORDS.sloErrorRatio(SLO_COMPLIANCE_WINDOW)} / ${budgetBy} (1 - ${RECORDS.sloObjective})`, "{{service}} {{slo}}").instant())
             .gridPos({ h: 6, w: 24, x: 0, y: 0 }))
-        .withPanel(new TimeseriesPanelBuilder().title("Burn rate (1 = spending the budget exactly over 30 days)").min(0)
+        .withPanel(timeseriesPanel().title("Burn rate (1 = spending the budget exactly over 30 days)").min(0)
             .description(`Alerts: ${BURN_RATE_ALERTS.map(b => `${b.factor}× over ${b.long} and ${b.short} (${b.severity})`).join("; ")}.`)
             .withTarget(prom(`${RECORDS.sloErrorRatio("1h")} / ${budgetBy} (1 - ${RECORDS.sloObjective})`, "{{service}} {{slo}} 1h"))
             .withTarget(prom(`${RECORDS.sloErrorRatio("6h")} / ${budgetBy} (1 - ${RECORDS.sloObjective})`, "{{service}} {{slo}} 6h").refId("B"))

@@ -7,11 +7,16 @@
  * config against each policy's configSchema, applying its defaults (the engine's job, which the
  * SDK leaves out). Resource policies see inputs, stack policies the resources' state.
  */
+import * as crypto from "crypto";
+import * as path from "path";
 import type Ajv from "ajv";
+import type { ValidateFunction } from "ajv";
 import type {
     EnforcementLevel, Policies, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { readCached, writeCached } from "../../tools/lib/cache";
+import { CACHE_DIR } from "../../tools/lib/charts";
 
 /** One resource of a graph, as tools/lib/mock-runtime.ts captures it (the fields used here). */
 export interface GraphResource {
@@ -69,8 +74,6 @@ export function resolvePolicies(policies: Readonly<Policies>, file: PolicyPackCo
         return level as EnforcementLevel;
     };
     const all = checkLevel("all", file.all);
-    // Ajv code generation only for the policies that have a configSchema (4 of 11; the others take no keys).
-    let ajv: Ajv | undefined;
     return policies.map(p => {
         const entry = file[p.name];
         const { enforcementLevel, ...props } = (typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {})) as Record<string, unknown>;
@@ -80,12 +83,8 @@ export function resolvePolicies(policies: Readonly<Policies>, file: PolicyPackCo
             if (key !== undefined) throw new PolicyConfigError(`${p.name}.${key}: ${NO_ADDITIONAL} (allowed: none)`);
             return { policy: p, level, config: {} };
         }
-        const schema = { type: "object", properties: p.configSchema.properties ?? {}, required: p.configSchema.required ?? [], additionalProperties: false };
         const config = structuredClone(props);
-        // validateSchema off: the schemas are the pack's own, typed and tested; checking them against
-        // the JSON Schema meta-schema cost half of Ajv's time here.
-        ajv ??= new (require("ajv") as typeof import("ajv")).default({ useDefaults: true, allErrors: false, strict: false, validateSchema: false });
-        const validate = ajv.compile(schema);
+        const validate = configValidator(configSchemaOf(p));
         if (!validate(config)) {
             const e = validate.errors![0]!;
             const key = e.keyword === "additionalProperties" ? (e.params as { additionalProperty: string }).additionalProperty : e.instancePath.replace(/^\//, "").replace(/\//g, ".");
@@ -94,6 +93,49 @@ export function resolvePolicies(policies: Readonly<Policies>, file: PolicyPackCo
         }
         return { policy: p, level, config };
     });
+}
+
+/** The JSON Schema a policy's config is validated against: its configSchema, closed to other keys. */
+export function configSchemaOf(p: Readonly<Policies>[number]): object {
+    return { type: "object", properties: p.configSchema?.properties ?? {}, required: p.configSchema?.required ?? [], additionalProperties: false };
+}
+
+/**
+ * Ajv's options for the policies' config schemas. validateSchema off: the schemas are the pack's own,
+ * typed and tested; checking them against the JSON Schema meta-schema cost half of Ajv's time.
+ */
+export const AJV_OPTIONS = { useDefaults: true, allErrors: false, strict: false, validateSchema: false } as const;
+/** Compiled validators, as Ajv's standalone code, by schema: .cache/checks/<key>.ajv.js. */
+const VALIDATOR_CACHE = path.join(CACHE_DIR, "checks");
+let ajv: Ajv | undefined;
+
+/**
+ * The validator of one config schema. Loading Ajv and compiling takes ~50 ms of every offline
+ * preview, so Ajv's standalone code for the schema (its documented way to skip that at start-up) is
+ * cached by schema, Ajv's version and options; a later run loads that small module (and the few
+ * Ajv runtime helpers it requires), not Ajv. Only the policies with a configSchema need one.
+ */
+export function configValidator(schema: object, cacheDir = VALIDATOR_CACHE): ValidateFunction {
+    const key = crypto.createHash("sha256")
+        .update(JSON.stringify([(require("ajv/package.json") as { version: string }).version, AJV_OPTIONS, schema])).digest("hex");
+    const file = path.join(cacheDir, `${key}.ajv.js`);
+    const code = readCached(file);
+    if (code !== undefined) return loadModule(code, file) as ValidateFunction;
+    ajv ??= new (require("ajv") as typeof import("ajv")).default({ ...AJV_OPTIONS, code: { source: true } });
+    const validate = ajv.compile(schema);
+    const standalone = (require("ajv/dist/standalone") as typeof import("ajv/dist/standalone")).default;
+    writeCached(file, standalone(ajv, validate));
+    return validate;
+}
+
+/** Evaluates a CommonJS module's text as the file it was read from (its requires resolve from there). */
+function loadModule(code: string, file: string): unknown {
+    const Module = require("module") as typeof import("module") & { _nodeModulePaths(dir: string): string[] };
+    const m = new Module(file) as import("module") & { _compile(code: string, file: string): void; paths: string[]; filename: string };
+    m.filename = file;
+    m.paths = Module._nodeModulePaths(path.dirname(file));
+    m._compile(code, file);
+    return m.exports;
 }
 
 class NotApplicable extends Error {}

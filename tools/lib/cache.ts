@@ -44,6 +44,17 @@ export function readCached(file: string): string | undefined {
     return text;
 }
 
+/**
+ * Writes a cache file atomically (a temporary file renamed into place), creating its folder:
+ * concurrent readers and writers of the same entry see either nothing or the whole of it.
+ */
+export function writeCached(file: string, text: string): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+}
+
 export interface PruneResult {
     /** Entries (keys) removed, oldest first. */
     readonly removed: readonly string[];

@@ -14,7 +14,7 @@ import { promisify } from "util";
 import { TOOLS } from "../../components/versions";
 import type { VendoredChart } from "../../components/charts";
 import { CACHE_DIR, packagePath, ROOT } from "./charts";
-import { readCached } from "./cache";
+import { readCached, writeCached } from "./cache";
 
 const run = promisify(execFile);
 
@@ -128,10 +128,7 @@ async function runHelm(binary: string, args: readonly string[], valuesJson: stri
         });
         child.stdin!.end(valuesJson);
     });
-    fs.mkdirSync(TEMPLATE_CACHE, { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, out);
-    fs.renameSync(tmp, cached);
+    writeCached(cached, out);
     return out;
 }
 
@@ -141,10 +138,7 @@ export function derivedFromCache<T>(key: string, kind: string, compute: () => T)
     const hit = readCached(file);
     if (hit !== undefined) return JSON.parse(hit) as T;
     const value = compute();
-    fs.mkdirSync(TEMPLATE_CACHE, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(value));
-    fs.renameSync(tmp, file);
+    writeCached(file, JSON.stringify(value));
     return value;
 }
 

@@ -18,7 +18,7 @@ import type { RenderedRelease } from "./manifests";
 import type { ResourceRecord } from "./mock-runtime";
 import type { Finding } from "./checks/model";
 import { ROOT } from "./stack-file";
-import { readCached } from "./cache";
+import { readCached, writeCached } from "./cache";
 import { CACHE_DIR } from "./charts";
 
 const CACHE = path.join(CACHE_DIR, "checks");
@@ -66,10 +66,7 @@ export function checkRendered(stack: string, env: Environment, rendered: readonl
         // Loaded only here: the schemas alone take most of a second to load.
         const { stackFindings } = require("./checks") as typeof import("./checks");
         findings = stackFindings(stack, env, rendered, records);
-        fs.mkdirSync(CACHE, { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify(findings));
-        fs.renameSync(tmp, file);
+        writeCached(file, JSON.stringify(findings));
     }
     const { isKnown } = require("./checks/knownFailures") as typeof import("./checks/knownFailures");
     return { findings: findings.filter(f => !isKnown(f)), known: findings.filter(f => isKnown(f)), cached };
