@@ -130,6 +130,14 @@ describe("policy pack: metadata and config", () => {
         { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stderr);
         assert.deepStrictEqual(JSON.parse(r.stdout).map((f: string) => path.relative(path.join(ROOT, "node_modules/ajv"), f)), ["package.json"]);
+        // A damaged entry is compiled again and replaced, not a crash.
+        const schema = configSchemaOf(withSchema[0]!);
+        const entry = path.join(dir, fs.readdirSync(dir).find(f => fs.readFileSync(path.join(dir, f), "utf8").includes(JSON.stringify(schema)))!);
+        for (const damage of ["module.exports = validate0; syntax error (", "module.exports = 42;"]) {
+            fs.writeFileSync(entry, damage);
+            assert.strictEqual(configValidator(schema, dir)({ unknownKey: 1 }), false);
+            assert.ok(fs.readFileSync(entry, "utf8").startsWith('"use strict";'), "the entry is rewritten");
+        }
         fs.rmSync(dir, { recursive: true, force: true });
     });
     it("the harness's notApplicable throws and is caught like the SDK's; isType/asType compare __pulumiType", async () => {

@@ -120,7 +120,14 @@ export function configValidator(schema: object, cacheDir = VALIDATOR_CACHE): Val
         .update(JSON.stringify([(require("ajv/package.json") as { version: string }).version, AJV_OPTIONS, schema])).digest("hex");
     const file = path.join(cacheDir, `${key}.ajv.js`);
     const code = readCached(file);
-    if (code !== undefined) return loadModule(code, file) as ValidateFunction;
+    if (code !== undefined) {
+        try {
+            const cached = loadModule(code, file);
+            if (typeof cached === "function") return cached as ValidateFunction;
+        } catch {
+            // Not a module (a damaged entry): compiled again and replaced below.
+        }
+    }
     ajv ??= new (require("ajv") as typeof import("ajv")).default({ ...AJV_OPTIONS, code: { source: true } });
     const validate = ajv.compile(schema);
     const standalone = (require("ajv/dist/standalone") as typeof import("ajv/dist/standalone")).default;
