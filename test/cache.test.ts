@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CACHE_BUDGETS_MB, CacheBudgetError, cacheBudgets, pruneCache, pruneCaches, pruneCachesReport, readCached } from "../tools/lib/cache";
+import { VENDORED } from "../components/charts";
 import { pinnedPackage } from "../tools/lib/charts";
 import { helmTemplate, TEMPLATE_CACHE, templateStats } from "../tools/lib/helm";
 
@@ -99,6 +100,26 @@ describe("cache budgets", () => {
         assert.throws(() => pruneCaches(root, { OBS_CACHE_MAX_MB: "lots" }), { message: 'OBS_CACHE_MAX_MB must be a positive number of MB, got "lots"' });
         assert.throws(() => cacheBudgets({ OBS_CACHE_MAX_MB: "0" }), CacheBudgetError);
         assert.deepStrictEqual(pruneCachesReport(root, { OBS_CACHE_MAX_MB: "" }), ['cache: not pruned: OBS_CACHE_MAX_MB must be a positive number of MB, got ""']);
+    });
+
+    it("unpacked charts of packages charts/lock.json no longer lists are removed; listed ones stay", () => {
+        const root = tempDir("obs-cache-charts-");
+        const unpacked = (sha: string, bytes: number) => {
+            fs.mkdirSync(path.join(root, "charts", sha, "chart", "templates"), { recursive: true });
+            fs.writeFileSync(path.join(root, "charts", sha, "chart", "templates", "a.yaml"), Buffer.alloc(bytes));
+            fs.writeFileSync(path.join(root, "charts", sha, ".complete"), "");
+        };
+        const listed = VENDORED[0]!.sha256;
+        unpacked(listed, 1 * MB);
+        unpacked("0".repeat(64), 2 * MB);
+        unpacked("f".repeat(64), 3 * MB);
+        assert.deepStrictEqual(pruneCaches(root, {}).charts, { removed: ["0".repeat(64), "f".repeat(64)], removedBytes: 5 * MB, keptBytes: 1 * MB });
+        assert.deepStrictEqual(fs.readdirSync(path.join(root, "charts")), [listed]);
+        unpacked("0".repeat(64), 2 * MB);
+        assert.deepStrictEqual(pruneCachesReport(root, {}), ["cache: removed 1 unpacked charts no longer in charts/lock.json (2 MB) from .cache/charts, 1 MB kept"]);
+        assert.deepStrictEqual(pruneCachesReport(root, {}), []);
+        // Another lock (a bumped pin): the folder it no longer lists goes.
+        assert.deepStrictEqual(pruneCaches(root, {}, []).charts.removed, [listed]);
     });
 
     it("a Helm render served from the cache marks its entry used", async function () {

@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { VENDORED } from "../../components/charts";
 import { CACHE_DIR } from "./charts";
 
 /**
@@ -123,9 +124,54 @@ export function cacheBudgets(env: NodeJS.ProcessEnv = process.env): Record<strin
     return out;
 }
 
-/** Prunes every budgeted cache under .cache/; returns what each removed. */
-export function pruneCaches(root = CACHE_DIR, env: NodeJS.ProcessEnv = process.env): Record<string, PruneResult> {
-    return Object.fromEntries(Object.entries(cacheBudgets(env)).map(([name, bytes]) => [name, pruneCache(path.join(root, name), bytes)]));
+/** Bytes under a file or folder. */
+function sizeOf(p: string): number {
+    const st = fs.lstatSync(p);
+    if (!st.isDirectory()) return st.size;
+    return fs.readdirSync(p).reduce((n, name) => n + sizeOf(path.join(p, name)), 0);
+}
+
+/**
+ * Removes the unpacked charts (`.cache/charts/<sha256>/`, tools/lib/charts.ts) of packages that
+ * charts/lock.json no longer lists: a bumped pin leaves its old folder (up to 7 MB) behind, never read
+ * again. Folders of listed packages stay, whatever their age.
+ */
+export function pruneUnpackedCharts(dir: string, keep: ReadonlySet<string>): PruneResult {
+    let names: string[];
+    try {
+        names = fs.readdirSync(dir);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { removed: [], removedBytes: 0, keptBytes: 0 };
+        throw e;
+    }
+    const removed: string[] = [];
+    let removedBytes = 0;
+    let keptBytes = 0;
+    for (const name of names.sort()) {
+        const full = path.join(dir, name);
+        let bytes: number;
+        try {
+            bytes = sizeOf(full);
+        } catch {
+            continue; // removed by another process meanwhile
+        }
+        if (keep.has(name)) {
+            keptBytes += bytes;
+            continue;
+        }
+        fs.rmSync(full, { recursive: true, force: true });
+        removed.push(name);
+        removedBytes += bytes;
+    }
+    return { removed, removedBytes, keptBytes };
+}
+
+/** Prunes every budgeted cache under .cache/, and the unpacked charts of old pins; returns what each removed. */
+export function pruneCaches(root = CACHE_DIR, env: NodeJS.ProcessEnv = process.env, lock: readonly { sha256: string }[] = VENDORED): Record<string, PruneResult> {
+    return {
+        ...Object.fromEntries(Object.entries(cacheBudgets(env)).map(([name, bytes]) => [name, pruneCache(path.join(root, name), bytes)])),
+        charts: pruneUnpackedCharts(path.join(root, "charts"), new Set(lock.map(c => c.sha256))),
+    };
 }
 
 /**
@@ -140,6 +186,7 @@ export function pruneCachesReport(root = CACHE_DIR, env: NodeJS.ProcessEnv = pro
     } catch (e) {
         return [`cache: not pruned: ${(e as Error).message}`];
     }
-    return Object.entries(results).filter(([, r]) => r.removed.length > 0).map(([name, r]) =>
-        `cache: pruned ${r.removed.length} least recently used entries (${(r.removedBytes / 2 ** 20).toFixed(0)} MB) from .cache/${name}, ${(r.keptBytes / 2 ** 20).toFixed(0)} MB kept`);
+    return Object.entries(results).filter(([, r]) => r.removed.length > 0).map(([name, r]) => name === "charts"
+        ? `cache: removed ${r.removed.length} unpacked charts no longer in charts/lock.json (${(r.removedBytes / 2 ** 20).toFixed(0)} MB) from .cache/charts, ${(r.keptBytes / 2 ** 20).toFixed(0)} MB kept`
+        : `cache: pruned ${r.removed.length} least recently used entries (${(r.removedBytes / 2 ** 20).toFixed(0)} MB) from .cache/${name}, ${(r.keptBytes / 2 ** 20).toFixed(0)} MB kept`);
 }
