@@ -64,15 +64,20 @@ export interface PruneResult {
     readonly keptBytes: number;
 }
 
-/** Removes the least recently used entries of `dir` while it holds more than `maxBytes`, down to 80 % of it. */
-export function pruneCache(dir: string, maxBytes: number, now = Date.now()): PruneResult {
-    let names: string[];
+/** The names in a cache folder; undefined when it does not exist (an empty cache). */
+function entriesOf(dir: string): string[] | undefined {
     try {
-        names = fs.readdirSync(dir);
+        return fs.readdirSync(dir);
     } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { removed: [], removedBytes: 0, keptBytes: 0 };
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw e;
     }
+}
+
+/** Removes the least recently used entries of `dir` while it holds more than `maxBytes`, down to 80 % of it. */
+export function pruneCache(dir: string, maxBytes: number, now = Date.now()): PruneResult {
+    const names = entriesOf(dir);
+    if (names === undefined) return { removed: [], removedBytes: 0, keptBytes: 0 };
     const entries = new Map<string, { files: string[]; bytes: number; used: number }>();
     let total = 0;
     for (const name of names) {
@@ -137,13 +142,8 @@ function sizeOf(p: string): number {
  * again. Folders of listed packages stay, whatever their age.
  */
 export function pruneUnpackedCharts(dir: string, keep: ReadonlySet<string>): PruneResult {
-    let names: string[];
-    try {
-        names = fs.readdirSync(dir);
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { removed: [], removedBytes: 0, keptBytes: 0 };
-        throw e;
-    }
+    const names = entriesOf(dir);
+    if (names === undefined) return { removed: [], removedBytes: 0, keptBytes: 0 };
     const removed: string[] = [];
     let removedBytes = 0;
     let keptBytes = 0;
