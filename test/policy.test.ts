@@ -27,7 +27,7 @@ import { spawnSync } from "child_process";
 import * as os from "os";
 import {
     AJV_OPTIONS, configSchemaOf, configValidator, GraphResource, PolicyConfigError, policyResources, resolvePolicies, resourceArgs, runPolicies,
-    runResourcePolicy, runStackPolicy,
+    runResourcePolicy, runStackPolicy, validatorKey,
 } from "../policy/lib/runner";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -104,40 +104,58 @@ describe("policy pack: metadata and config", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-ajv-"));
         const withSchema = POLICIES.filter(p => p.configSchema);
         assert.strictEqual(withSchema.length, 4);
-        // Inputs per policy: empty (defaults), each property set to a wrong type, and an unknown key.
-        const inputs = (p: typeof withSchema[number]) => [{}, { unknownKey: 1 },
-            ...Object.keys(p.configSchema!.properties ?? {}).flatMap(k => [{ [k]: "two weeks" }, { [k]: -1 }, { [k]: [] }])];
-        for (const p of withSchema) {
-            const schema = configSchemaOf(p);
+        // The pack's four schemas, and one whose code requires Ajv's runtime helpers (ucs2length, equal),
+        // which must resolve from a cache folder outside the project too.
+        const helpers = { type: "object", properties: { s: { type: "string", minLength: 2 }, l: { type: "array", uniqueItems: true } }, additionalProperties: false };
+        const schemas: [string, Record<string, any>][] = [...withSchema.map(p => [p.name, configSchemaOf(p)] as [string, Record<string, any>]), ["helpers", helpers]];
+        // Inputs per schema: empty (defaults), an unknown key, each property set to wrong or edge values.
+        const inputs = (schema: Record<string, any>) => [{}, { unknownKey: 1 },
+            ...Object.keys(schema.properties).flatMap(k => [{ [k]: "two weeks" }, { [k]: "x" }, { [k]: -1 }, { [k]: [] }, { [k]: [1, 1] }, { [k]: [1, 2] }])];
+        for (const [i, [name, schema]] of schemas.entries()) {
             const compiled = configValidator(schema, dir); // a miss: Ajv compiles, the code is written
-            assert.strictEqual(fs.readdirSync(dir).filter(f => f.endsWith(".ajv.js")).length, withSchema.indexOf(p) + 1);
+            assert.strictEqual(fs.readdirSync(dir).filter(f => f.endsWith(".ajv.js")).length, i + 1);
             const cached = configValidator(schema, dir); // a hit: the written module
             assert.notStrictEqual(cached, compiled);
             const fresh = new Ajv({ ...AJV_OPTIONS }).compile(schema);
-            for (const input of inputs(p)) {
-                const [a, b] = [structuredClone(input), structuredClone(input)];
-                assert.strictEqual(cached(a), fresh(b), `${p.name} ${JSON.stringify(input)}`);
-                assert.deepStrictEqual(cached.errors ?? null, fresh.errors ?? null, `${p.name} ${JSON.stringify(input)}`);
-                assert.deepStrictEqual(a, b, `${p.name} ${JSON.stringify(input)}: defaults applied alike`);
+            for (const input of inputs(schema)) {
+                const [x, y] = [structuredClone(input), structuredClone(input)];
+                assert.strictEqual(cached(x), fresh(y), `${name} ${JSON.stringify(input)}`);
+                assert.deepStrictEqual(cached.errors ?? null, fresh.errors ?? null, `${name} ${JSON.stringify(input)}`);
+                assert.deepStrictEqual(x, y, `${name} ${JSON.stringify(input)}: defaults applied alike`);
             }
         }
-        // A process that finds the validators cached loads no Ajv (only its package.json, for the key).
+        assert.match(fs.readFileSync(path.join(dir, `${validatorKey(helpers)}.ajv.js`), "utf8"), /require\("ajv\/dist\/runtime\/ucs2length"\)/);
+        // A process that finds the validators cached loads no Ajv (only its package.json, for the key, and
+        // the runtime helpers the code requires): a cached module that failed to load would be compiled by Ajv.
         const r = spawnSync(process.execPath, ["-r", "./tools/lib/register.js", "-e", `
             const { POLICIES } = require("./policy/policies");
             const { configSchemaOf, configValidator } = require("./policy/lib/runner");
             for (const p of POLICIES.filter(p => p.configSchema)) configValidator(configSchemaOf(p), ${JSON.stringify(dir)});
-            console.log(JSON.stringify(Object.keys(require.cache).filter(f => f.includes("/node_modules/ajv/") && !f.includes("/dist/runtime/"))));`],
+            const v = configValidator(${JSON.stringify(helpers)}, ${JSON.stringify(dir)});
+            console.log(JSON.stringify([v({ s: "é" }), v({ l: [1, 1] }), v({ s: "ab", l: [1, 2] })]));
+            console.log(JSON.stringify(Object.keys(require.cache).filter(f => f.includes("/node_modules/ajv/"))));`],
         { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stderr);
-        assert.deepStrictEqual(JSON.parse(r.stdout).map((f: string) => path.relative(path.join(ROOT, "node_modules/ajv"), f)), ["package.json"]);
+        const [verdicts, loaded] = r.stdout.trim().split("\n").map(l => JSON.parse(l));
+        assert.deepStrictEqual(verdicts, [false, false, true]);
+        assert.deepStrictEqual(loaded.map((f: string) => path.relative(path.join(ROOT, "node_modules/ajv"), f)).sort(),
+            ["dist/runtime/equal.js", "dist/runtime/ucs2length.js", "package.json"]);
         // A damaged entry is compiled again and replaced, not a crash.
-        const schema = configSchemaOf(withSchema[0]!);
-        const entry = path.join(dir, fs.readdirSync(dir).find(f => fs.readFileSync(path.join(dir, f), "utf8").includes(JSON.stringify(schema)))!);
+        const schema = schemas[0]![1];
+        const entry = path.join(dir, `${validatorKey(schema)}.ajv.js`);
         for (const damage of ["module.exports = validate0; syntax error (", "module.exports = 42;"]) {
             fs.writeFileSync(entry, damage);
             assert.strictEqual(configValidator(schema, dir)({ unknownKey: 1 }), false);
             assert.ok(fs.readFileSync(entry, "utf8").startsWith('"use strict";'), "the entry is rewritten");
         }
+        // An unwritable cache only means no cache: the validator still works.
+        const file = path.join(dir, "a-file");
+        fs.writeFileSync(file, "");
+        assert.strictEqual(configValidator(helpers, path.join(file, "cache"))({ s: "a" }), false);
+        // The key: Ajv's version, the compile options and the schema.
+        assert.notStrictEqual(validatorKey(schema, { ...AJV_OPTIONS, code: { source: true } }), validatorKey(schema, { ...AJV_OPTIONS, useDefaults: false, code: { source: true } }));
+        assert.strictEqual(validatorKey(schema), validatorKey(schema, { ...AJV_OPTIONS, code: { source: true } }));
+        assert.notStrictEqual(validatorKey(schema), validatorKey(helpers));
         fs.rmSync(dir, { recursive: true, force: true });
     });
     it("the harness's notApplicable throws and is caught like the SDK's; isType/asType compare __pulumiType", async () => {

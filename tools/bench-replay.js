@@ -21,29 +21,34 @@ const plan = JSON.parse(fs.readFileSync(planFile, "utf8"));
 const generic = flag === "--generic";
 
 /**
- * The typed class of a type token, or undefined: `<pkg>:<module>/<name>:<Class>` is exported by
- * `@pulumi/<pkg>/<module>` (`index` is the package itself); Kubernetes' `<group>/<version>:<Kind>`
- * by `@pulumi/kubernetes/<first label of the group>/<version>` (a custom resource kind by
- * `apiextensions.CustomResource`); `pulumi:providers:<pkg>` is
- * `@pulumi/<pkg>/provider`'s Provider.
+ * The typed class of a type token, or undefined. `<pkg>:<module>/<name>:<Class>` is exported by the
+ * class's own file `@pulumi/<pkg>/<module>/<name>` (`index` is the package root: `@pulumi/<pkg>/<name>`),
+ * the module that loads only it, as the program's deep imports do; else by the module `@pulumi/<pkg>/<module>`.
+ * Kubernetes' `<group>/<version>:<Kind>` by `@pulumi/kubernetes/<first label of the group>/<version>`
+ * (a custom resource kind by `apiextensions.CustomResource`); `pulumi:providers:<pkg>` is
+ * `@pulumi/<pkg>/provider`'s Provider. A class is used only if its `__pulumiType` is the token (the
+ * package for a provider; any for the generic custom resource).
  */
 function typedClass(type) {
     const [pkg, mod, cls] = type.split(":");
-    if (pkg === "pulumi" && mod === "providers") return load(`@pulumi/${cls}/provider`, "Provider");
+    // A provider class's __pulumiType is its package's name.
+    if (pkg === "pulumi" && mod === "providers") return load(cls, `@pulumi/${cls}/provider`, "Provider");
     if (pkg === "kubernetes") {
         const [group, version] = mod.split("/");
         // A kind no module exports (a custom resource such as PrometheusRule) is the program's
         // `apiextensions.CustomResource`; its inputs carry apiVersion and kind.
-        return load(`@pulumi/kubernetes/${group.split(".")[0]}/${version}`, cls) ?? load("@pulumi/kubernetes/apiextensions", "CustomResource");
+        return load(type, `@pulumi/kubernetes/${group.split(".")[0]}/${version}`, cls) ?? load(undefined, "@pulumi/kubernetes/apiextensions", "CustomResource");
     }
-    const m = mod.split("/")[0];
-    return load(m === "index" ? `@pulumi/${pkg}` : `@pulumi/${pkg}/${m}`, cls);
+    const [m, file] = mod.split("/");
+    const root = m === "index" ? `@pulumi/${pkg}` : `@pulumi/${pkg}/${m}`;
+    return load(type, `${root}/${file}`, cls) ?? load(type, root, cls);
 }
 
-function load(from, cls) {
+/** `from`'s export `cls` if it is a class of `type` (any class when `type` is undefined). */
+function load(type, from, cls) {
     try {
         const c = require(from)[cls];
-        return typeof c === "function" ? c : undefined;
+        return typeof c === "function" && (type === undefined || c.__pulumiType === type) ? c : undefined;
     } catch {
         return undefined;
     }
@@ -75,7 +80,7 @@ async function main() {
         }
     }
     await pulumi.runtime.waitForRPCs();
-    console.log(`replayed ${byUrn.size} resources${generic ? " (generic)" : ""}; without a typed class: ${[...untyped].sort().join(", ") || "none"}`);
+    console.log(`replayed ${byUrn.size} resources${generic ? ", every custom resource generic (--generic)" : `; without a typed class: ${[...untyped].sort().join(", ") || "none"}`}`);
 }
 
 main().catch(e => {

@@ -105,42 +105,65 @@ export function configSchemaOf(p: Readonly<Policies>[number]): object {
  * typed and tested; checking them against the JSON Schema meta-schema cost half of Ajv's time.
  */
 export const AJV_OPTIONS = { useDefaults: true, allErrors: false, strict: false, validateSchema: false } as const;
+/** How the validators are compiled: Ajv's options for standalone code (no plugins, formats or keywords are added). */
+const AJV_COMPILE_OPTIONS = { ...AJV_OPTIONS, code: { source: true } } as const;
 /** Compiled validators, as Ajv's standalone code, by schema: .cache/checks/<key>.ajv.js. */
 const VALIDATOR_CACHE = path.join(CACHE_DIR, "checks");
 let ajv: Ajv | undefined;
 
 /**
+ * The cache key of a schema's validator: Ajv's version, the options it compiles with and the schema.
+ * Adding a plugin, format or keyword to the Ajv instance would have to enter this key too.
+ */
+export function validatorKey(schema: object, options: object = AJV_COMPILE_OPTIONS): string {
+    return crypto.createHash("sha256")
+        .update(JSON.stringify([(require("ajv/package.json") as { version: string }).version, options, schema])).digest("hex");
+}
+
+/**
  * The validator of one config schema. Loading Ajv and compiling takes ~50 ms of every offline
  * preview, so Ajv's standalone code for the schema (its documented way to skip that at start-up) is
- * cached by schema, Ajv's version and options; a later run loads that small module (and the few
- * Ajv runtime helpers it requires), not Ajv. Only the policies with a configSchema need one.
+ * cached by `validatorKey`; a later run loads that small module (and the few Ajv runtime helpers it
+ * requires), not Ajv. Only the policies with a configSchema need one. The cache is an optimisation:
+ * an entry that cannot be read or loaded is compiled again and replaced, and one that cannot be
+ * written is not cached.
  */
 export function configValidator(schema: object, cacheDir = VALIDATOR_CACHE): ValidateFunction {
-    const key = crypto.createHash("sha256")
-        .update(JSON.stringify([(require("ajv/package.json") as { version: string }).version, AJV_OPTIONS, schema])).digest("hex");
-    const file = path.join(cacheDir, `${key}.ajv.js`);
-    const code = readCached(file);
-    if (code !== undefined) {
-        try {
-            const cached = loadModule(code, file);
-            if (typeof cached === "function") return cached as ValidateFunction;
-        } catch {
-            // Not a module (a damaged entry): compiled again and replaced below.
-        }
-    }
-    ajv ??= new (require("ajv") as typeof import("ajv")).default({ ...AJV_OPTIONS, code: { source: true } });
+    const file = path.join(cacheDir, `${validatorKey(schema)}.ajv.js`);
+    const cached = cachedValidator(file);
+    if (cached) return cached;
+    ajv ??= new (require("ajv") as typeof import("ajv")).default(AJV_COMPILE_OPTIONS);
     const validate = ajv.compile(schema);
     const standalone = (require("ajv/dist/standalone") as typeof import("ajv/dist/standalone")).default;
-    writeCached(file, standalone(ajv, validate));
+    try {
+        writeCached(file, standalone(ajv, validate));
+    } catch {
+        // Not cached (an unwritable .cache): the next run compiles again.
+    }
     return validate;
 }
 
-/** Evaluates a CommonJS module's text as the file it was read from (its requires resolve from there). */
+/** The validator cached in `file`, or undefined: not cached, unreadable, or damaged (then compiled again and replaced). */
+function cachedValidator(file: string): ValidateFunction | undefined {
+    try {
+        const code = readCached(file);
+        const cached = code === undefined ? undefined : loadModule(code, file);
+        return typeof cached === "function" ? cached as ValidateFunction : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * Evaluates a cached CommonJS module's text as the file it was read from. Its `require`s (Ajv's
+ * runtime helpers, e.g. `ajv/dist/runtime/ucs2length`) resolve as from this module, wherever the
+ * cache folder is.
+ */
 function loadModule(code: string, file: string): unknown {
-    const Module = require("module") as typeof import("module") & { _nodeModulePaths(dir: string): string[] };
+    const Module = require("module") as typeof import("module");
     const m = new Module(file) as import("module") & { _compile(code: string, file: string): void; paths: string[]; filename: string };
     m.filename = file;
-    m.paths = Module._nodeModulePaths(path.dirname(file));
+    m.paths = module.paths;
     m._compile(code, file);
     return m.exports;
 }
