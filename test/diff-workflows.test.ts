@@ -14,6 +14,7 @@ const PINS: Record<string, [string, string]> = {
     "actions/checkout": ["3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"],
     "actions/setup-node": ["820762786026740c76f36085b0efc47a31fe5020", "v7.0.0"],
     "actions/upload-artifact": ["bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"],
+    "actions/cache": ["27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"],
     "actions/download-artifact": ["3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"],
     "pulumi/actions": ["8e5e406f4007fca908480587cb9893c07090f58d", "v7.0.0"],
     "aws-actions/configure-aws-credentials": ["e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"],
@@ -74,6 +75,30 @@ describe("GitHub Actions workflows", () => {
             }
         }
         assert.deepStrictEqual([...seen].sort(), Object.keys(PINS).sort());
+    });
+
+    it("the jobs that render and test keep the project's caches between runs: .cache per job and run, .tools per pins", () => {
+        const cacheSteps = (file: string, job: string) => workflow(file).jobs[job]!.steps.filter(s => s.uses?.startsWith("actions/cache@"));
+        const uses = (file: string) => Object.entries(workflow(file).jobs).filter(([, j]) => j.steps.some(s => s.uses?.startsWith("actions/cache@"))).map(([n]) => n);
+        assert.deepStrictEqual(uses("pull-request.yml"), ["test", "offline-diff"]);
+        assert.deepStrictEqual(uses("deploy.yml"), ["test"]);
+        assert.deepStrictEqual([...uses("drift.yml"), ...uses("pull-request-comment.yml")], []);
+        const dotCache = {
+            path: ".cache",
+            key: "obs-cache-${{ runner.os }}-${{ github.job }}-${{ strategy.job-index }}-${{ github.run_id }}-${{ github.run_attempt }}",
+            "restore-keys": "obs-cache-${{ runner.os }}-${{ github.job }}-${{ strategy.job-index }}-\nobs-cache-${{ runner.os }}-\n",
+        };
+        const dotTools = { path: ".tools", key: "obs-tools-${{ runner.os }}-${{ hashFiles('tools/install-tools.sh', 'package-lock.json') }}" };
+        for (const [file, job] of [["pull-request.yml", "test"], ["deploy.yml", "test"]] as const) {
+            assert.deepStrictEqual(cacheSteps(file, job).map(s => s.with), [dotCache, dotTools], `${file} ${job}`);
+        }
+        assert.deepStrictEqual(cacheSteps("pull-request.yml", "offline-diff").map(s => s.with), [dotCache]);
+        // Restored before the first run step (npm ci, then the tests or the diff).
+        for (const [file, job] of [["pull-request.yml", "test"], ["pull-request.yml", "offline-diff"], ["deploy.yml", "test"]] as const) {
+            const steps = workflow(file).jobs[job]!.steps;
+            const firstRun = steps.findIndex(s => s.run !== undefined);
+            assert.ok(steps.findLastIndex(s => s.uses?.startsWith("actions/cache@")) < firstRun, `${file} ${job}`);
+        }
     });
 
     it("least privilege: read-only contents at the top, write scopes only on the jobs that need them", () => {
