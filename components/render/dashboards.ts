@@ -99,6 +99,7 @@ export function timeseriesPanel(): PanelBuilder {
         .fieldConfig({ ...defaultFieldConfigSource(), defaults: { ...defaultFieldConfig(), custom } });
 }
 
+/** A Prometheus target on the Prometheus datasource, with its legend (no refId unless set: Grafana assigns one). */
 export function prom(expr: string, legend: string): PromQuery {
     return new PromQuery(expr, legend);
 }
