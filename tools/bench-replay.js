@@ -66,17 +66,10 @@ async function main() {
         for (const r of ready) {
             pending.splice(pending.indexOf(r), 1);
             const opts = { parent: byUrn.get(r.parent), dependsOn: r.dependencies.map(d => byUrn.get(d)).filter(Boolean) };
-            let resource;
-            if (!r.custom) resource = new pulumi.ComponentResource(r.type, r.name, {}, opts);
-            else {
-                const Class = generic ? undefined : typedClass(r.type);
-                if (Class) resource = new Class(r.name, r.inputs, opts);
-                else {
-                    if (!generic) untyped.add(r.type);
-                    resource = new pulumi.CustomResource(r.type, r.name, r.inputs, opts);
-                }
-            }
-            byUrn.set(r.urn, resource);
+            const Class = r.custom && !generic ? typedClass(r.type) : undefined;
+            if (r.custom && !generic && !Class) untyped.add(r.type);
+            byUrn.set(r.urn, !r.custom ? new pulumi.ComponentResource(r.type, r.name, {}, opts)
+                : Class ? new Class(r.name, r.inputs, opts) : new pulumi.CustomResource(r.type, r.name, r.inputs, opts));
         }
     }
     await pulumi.runtime.waitForRPCs();

@@ -15,8 +15,7 @@ import type {
     EnforcementLevel, Policies, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { readCached, writeCached } from "../../tools/lib/cache";
-import { CACHE_DIR } from "../../tools/lib/charts";
+import { CHECKS_CACHE, readCached, writeCached } from "../../tools/lib/cache";
 
 /** One resource of a graph, as tools/lib/mock-runtime.ts captures it (the fields used here). */
 export interface GraphResource {
@@ -107,8 +106,6 @@ export function configSchemaOf(p: Readonly<Policies>[number]): object {
 export const AJV_OPTIONS = { useDefaults: true, allErrors: false, strict: false, validateSchema: false } as const;
 /** How the validators are compiled: Ajv's options for standalone code (no plugins, formats or keywords are added). */
 const AJV_COMPILE_OPTIONS = { ...AJV_OPTIONS, code: { source: true } } as const;
-/** Compiled validators, as Ajv's standalone code, by schema: .cache/checks/<key>.ajv.js. */
-const VALIDATOR_CACHE = path.join(CACHE_DIR, "checks");
 let ajv: Ajv | undefined;
 
 /**
@@ -123,12 +120,12 @@ export function validatorKey(schema: object, options: object = AJV_COMPILE_OPTIO
 /**
  * The validator of one config schema. Loading Ajv and compiling takes ~50 ms of every offline
  * preview, so Ajv's standalone code for the schema (its documented way to skip that at start-up) is
- * cached by `validatorKey`; a later run loads that small module (and the few Ajv runtime helpers it
- * requires), not Ajv. Only the policies with a configSchema need one. The cache is an optimisation:
+ * cached by `validatorKey` (.cache/checks/<key>.ajv.js); a later run loads that small module (and
+ * the few Ajv runtime helpers it requires), not Ajv. Only the policies with a configSchema need one. The cache is an optimisation:
  * an entry that cannot be read or loaded is compiled again and replaced, and one that cannot be
  * written is not cached.
  */
-export function configValidator(schema: object, cacheDir = VALIDATOR_CACHE): ValidateFunction {
+export function configValidator(schema: object, cacheDir = CHECKS_CACHE): ValidateFunction {
     const file = path.join(cacheDir, `${validatorKey(schema)}.ajv.js`);
     const cached = cachedValidator(file);
     if (cached) return cached;

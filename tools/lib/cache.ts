@@ -22,6 +22,9 @@ export const CACHE_BUDGETS_MB: Readonly<Record<string, number>> = {
     ts: 64,
 };
 
+/** The manifest checks' findings (tools/lib/preview-checks.ts) and the policy config validators (policy/lib/runner.ts). */
+export const CHECKS_CACHE = path.join(CACHE_DIR, "checks");
+
 /** After pruning, a cache holds at most this share of its budget. */
 const PRUNE_TO = 0.8;
 /** A temporary file older than this is a crashed writer's leftover. */

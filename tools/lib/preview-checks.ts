@@ -18,10 +18,7 @@ import type { RenderedRelease } from "./manifests";
 import type { ResourceRecord } from "./mock-runtime";
 import type { Finding } from "./checks/model";
 import { ROOT } from "./stack-file";
-import { readCached, writeCached } from "./cache";
-import { CACHE_DIR } from "./charts";
-
-const CACHE = path.join(CACHE_DIR, "checks");
+import { CHECKS_CACHE, readCached, writeCached } from "./cache";
 
 export interface CheckResult {
     readonly findings: readonly Finding[];
@@ -55,7 +52,7 @@ export function checkRendered(stack: string, env: Environment, rendered: readonl
         rendered.map(r => [r.cluster, r.release, r.apiVersions, crypto.createHash("sha256").update(r.manifest).digest("hex")]),
         records.map(r => [r.urn, r.parent, r.dependencies, r.inputs, r.outputs]),
     ])).digest("hex");
-    const file = path.join(CACHE, `${key}.json`);
+    const file = path.join(CHECKS_CACHE, `${key}.json`);
     let findings: Finding[];
     let cached = false;
     const hit = readCached(file);
