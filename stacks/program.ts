@@ -22,6 +22,7 @@ import { OnCallService } from "../components/pagerduty/onCallService";
 import type { ReceiverSecrets } from "../components/k8s/metrics";
 import { loadEnvironment, LoadedEnvironment } from "./config";
 import { environmentWarnings, preflight } from "./preflight";
+import { skipUnreadPromiseStacks } from "./promise-stacks";
 import type { ClusterConfig, Environment } from "./schema";
 
 /** Retention in milliseconds (the schema has already checked that each parses). */
@@ -127,6 +128,7 @@ export function renderBase(stack: string, env: Environment, retention: Retention
 
 /** The whole program: validation first (synchronous: a bad config registers nothing), then resources. */
 export function run() {
+    skipUnreadPromiseStacks();
     const loaded = loadEnvironment();
     return deployEnvironment(loaded);
 }

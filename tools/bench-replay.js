@@ -9,16 +9,22 @@
 // property of its resource, and the SDK does per-property work for each (four tracked promises),
 // so a generic CustomResource with the same inputs costs the SDK about half as much. With
 // `--generic`, every custom resource is a generic CustomResource (the earlier, lower reference).
+// The SDK runs as the program runs it: without the promise stack traces it never reads
+// (stacks/promise-stacks.ts, the one project module loaded here); `--promise-stacks` leaves them on.
 // Prints how many resources were replayed and how many had no typed class (generic instead).
-// usage: node tools/bench-replay.js <plan.json> <modules as a JSON array> [--generic]
+// usage: node tools/bench-replay.js <plan.json> <modules as a JSON array> [--generic] [--promise-stacks]
 "use strict";
 const fs = require("fs");
 
-const [planFile, modulesJson, flag] = process.argv.slice(2);
+const [planFile, modulesJson, ...flags] = process.argv.slice(2);
 for (const m of JSON.parse(modulesJson)) require(m);
 const pulumi = require("@pulumi/pulumi");
 const plan = JSON.parse(fs.readFileSync(planFile, "utf8"));
-const generic = flag === "--generic";
+const generic = flags.includes("--generic");
+if (!flags.includes("--promise-stacks")) {
+    require("./lib/register.js");
+    require("../stacks/promise-stacks.ts").skipUnreadPromiseStacks();
+}
 
 /**
  * The typed class of a type token, or undefined. `<pkg>:<module>/<name>:<Class>` is exported by the

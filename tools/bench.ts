@@ -12,6 +12,8 @@
  *  - loading the policy pack's policies, transpile-only (the offline preview's path), and the whole
  *    pack under the Pulumi policy host until it serves (what `pulumi preview --policy-pack policy` waits for);
  *  - the type-check gate (`tsc --noEmit`).
+ * The preview and the program under the language host are also measured with the SDK's promise stack
+ * traces on (PULUMI_DEBUG_PROMISE_LEAKS=1), which the program otherwise skips (stacks/promise-stacks.ts).
  * Each case runs --runs times (default 3); the table shows the median wall time, the largest peak RSS
  * of any process in the run, and the CPU time of the child processes (Helm; the policy host). Results go to
  * out/bench.json. Targets: the prod preview without manifests within 2× the SDK-import floor
@@ -24,6 +26,9 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { availableStacks, ROOT } from "./lib/stack-file";
+
+/** The SDK's switch that makes it read the stack traces of its tracked promises (stacks/promise-stacks.ts). */
+const LEAK_DEBUG = "PULUMI_DEBUG_PROMISE_LEAKS";
 
 /** The prod offline preview without manifests must stay within this factor of the SDK-import floor. */
 const FLOOR_FACTOR = 2;
@@ -107,14 +112,18 @@ function main() {
 
     // The floor, the preview and the replay reference, interleaved, at least 5 times: the ratio is the target.
     // The replay reads the plan.json the first preview run writes (out/bench/prod).
-    const [floor, bare, replay] = measureInterleaved([
+    // The preview with the SDK's promise stack traces on (stacks/promise-stacks.ts skips them unless
+    // PULUMI_DEBUG_PROMISE_LEAKS is set) shows what skipping them saves.
+    const [floor, bare, replay, withStacks] = measureInterleaved([
         { name: `SDK-import floor: node requiring ${modules.length} modules (@pulumi/pulumi and the provider modules used)`, argv: [node, "-e", modules.map(m => `require(${JSON.stringify(m)})`).join(";")] },
         { name: "preview:offline prod --no-manifests", argv: preview("prod", "--no-manifests"), opts: { okStatus: PREVIEW_OK } },
         // The same graph registered with nothing else (tools/bench-replay.js): what the SDK itself costs.
         { name: "reference: the floor's modules plus registering the prod preview's resources from its plan.json through the typed classes, nothing else",
             argv: [node, "tools/bench-replay.js", path.join(ROOT, "out", "bench", "prod", "plan.json"), JSON.stringify(modules)] },
-    ], Math.max(runs, 5)) as [Measure, Measure, Measure];
-    const results: Measure[] = [floor, bare, replay];
+        { name: `preview:offline prod --no-manifests with the SDK's promise stack traces (${LEAK_DEBUG}=1)`, argv: preview("prod", "--no-manifests"),
+            opts: { okStatus: PREVIEW_OK, env: { [LEAK_DEBUG]: "1" } } },
+    ], Math.max(runs, 5)) as [Measure, Measure, Measure, Measure];
+    const results: Measure[] = [floor, bare, replay, withStacks];
     for (const stack of availableStacks()) {
         results.push(measure(`preview:offline ${stack}, cold (Helm and checks caches cleared)`, preview(stack), runs, { before: clearHelmCache, okStatus: PREVIEW_OK }));
         results.push(measure(`preview:offline ${stack}, warm`, preview(stack), runs, { okStatus: PREVIEW_OK }));
@@ -122,6 +131,9 @@ function main() {
     const viaTsNode = (register: string) => [node, "-r", register, "tools/preview-offline.ts", "--stack", "prod", "--quiet", "--no-manifests", "--out", "out/bench"];
     results.push(measure("prod program under the SDK's language host (cmd/run, ts-node transpile-only), as `pulumi preview` runs it, against a played engine",
         [node, "-r", "./tools/lib/register.js", "-e", "require('./tools/lib/program-host').previewUnderHost('prod').then(r => process.exit(r.code ?? 1))"], runs));
+    results.push(measure(`prod program under the SDK's language host, with the SDK's promise stack traces (${LEAK_DEBUG}=1)`,
+        [node, "-r", "./tools/lib/register.js", "-e", "require('./tools/lib/program-host').previewUnderHost('prod').then(r => process.exit(r.code ?? 1))"], runs,
+        { env: { [LEAK_DEBUG]: "1" } }));
     results.push(measure("prod program under ts-node type-checking (`pulumi up` without noCheck)", viaTsNode("ts-node/register"),
         Math.min(runs, 2), { env: { TS_NODE_COMPILER_OPTIONS: JSON.stringify({ noCheck: false }) }, okStatus: PREVIEW_OK }));
     results.push(measure("policy pack load, transpile-only (its policies, as the offline preview loads them)",
@@ -144,6 +156,10 @@ function main() {
         ` + the project's own work (program, renderers, config, policy step, files) ${(b! - r!).toFixed(2)} s (${((b! - r!) / f!).toFixed(2)}×)`);
     console.log(`  the SDK alone (floor + registering) is ${(r! / f!).toFixed(2)}× the floor, which leaves ${(FLOOR_FACTOR - r! / f!).toFixed(2)}× for the project's own work under the target` +
         ` (replay: ${(replay.stdout[0] ?? "").trim()})`);
+    const host = results.filter(x => x.name.startsWith("prod program under the SDK's language host")).map(m => median(m.wallSeconds));
+    console.log(`  the SDK's promise stack traces, which nothing reads unless ${LEAK_DEBUG} is set (stacks/promise-stacks.ts skips them): ` +
+        `${(median(withStacks.wallSeconds) - b!).toFixed(2)} s of the offline preview (${(median(withStacks.wallSeconds) / f!).toFixed(2)}× with them), ` +
+        `${(host[1]! - host[0]!).toFixed(2)} s of the program under the language host (\`pulumi preview\`)`);
     for (const r of results.filter(x => x.name.includes("cold"))) {
         const warm = results.find(x => x.name === r.name.replace(", cold (Helm and checks caches cleared)", ", warm"))!;
         const helmPhase = median(r.wallSeconds) - median(warm.wallSeconds);

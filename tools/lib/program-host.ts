@@ -92,8 +92,9 @@ export function runHost(stack: string, address: string, timeoutMs = 240_000): Pr
     const file = readStackFile(stack);
     // The CLI hands the program its decrypted config; readStackFile gives secrets as marked placeholders.
     const env: NodeJS.ProcessEnv = {
-        // Not the caller's ts-node or Pulumi runtime settings: the language host passes its own.
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_") && !k.startsWith("PULUMI_"))),
+        // Not the caller's ts-node or Pulumi runtime settings: the language host passes its own. The
+        // SDK's promise-leak debugging switch passes, as from a user's shell to `pulumi preview`'s program.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_") && (!k.startsWith("PULUMI_") || k === "PULUMI_DEBUG_PROMISE_LEAKS"))),
         // Keys as the language host writes them, `<namespace>:config:<key>` (the SDK strips `:config:`).
         PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(serializeConfig(file.config)).map(([k, v]) => [k.replace(/^([^:]+):/, "$1:config:"), v]))),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(file.secretKeys.map(k => `${PROJECT}:${k}`)),
