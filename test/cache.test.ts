@@ -118,6 +118,8 @@ describe("cache budgets", () => {
         unpacked("0".repeat(64), 2 * MB);
         assert.deepStrictEqual(pruneCachesReport(root, {}), ["cache: removed 1 unpacked charts no longer in charts/lock.json (2 MB) from .cache/charts, 1 MB kept"]);
         assert.deepStrictEqual(pruneCachesReport(root, {}), []);
+        // Nothing to remove: the listed folders are not walked.
+        assert.deepStrictEqual(pruneCaches(root, {}).charts, { removed: [], removedBytes: 0, keptBytes: undefined });
         // Another lock (a bumped pin): the folder it no longer lists goes.
         assert.deepStrictEqual(pruneCaches(root, {}, []).charts.removed, [listed]);
     });

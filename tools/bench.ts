@@ -110,7 +110,8 @@ function main() {
     const clearHelmCache = () => ["helm-template", "checks"].forEach(d => fs.rmSync(path.join(ROOT, ".cache", d), { recursive: true, force: true }));
     const modules = importedSdkModules();
 
-    // The floor, the preview and the replay reference, interleaved, at least 5 times: the ratio is the target.
+    // The floor, the preview and the replay reference, interleaved, at least 9 times: the ratio is the target,
+    // and one run of the floor moves by ±5 % on this machine.
     // The replay reads the plan.json the first preview run writes (out/bench/prod).
     // The preview with the SDK's promise stack traces on (stacks/promise-stacks.ts skips them unless
     // PULUMI_DEBUG_PROMISE_LEAKS is set) shows what skipping them saves.
@@ -122,7 +123,7 @@ function main() {
             argv: [node, "tools/bench-replay.js", path.join(ROOT, "out", "bench", "prod", "plan.json"), JSON.stringify(modules)] },
         { name: `preview:offline prod --no-manifests with the SDK's promise stack traces (${LEAK_DEBUG}=1)`, argv: preview("prod", "--no-manifests"),
             opts: { okStatus: PREVIEW_OK, env: { [LEAK_DEBUG]: "1" } } },
-    ], Math.max(runs, 5)) as [Measure, Measure, Measure, Measure];
+    ], Math.max(runs, 9)) as [Measure, Measure, Measure, Measure];
     const results: Measure[] = [floor, bare, replay, withStacks];
     for (const stack of availableStacks()) {
         results.push(measure(`preview:offline ${stack}, cold (Helm and checks caches cleared)`, preview(stack), runs, { before: clearHelmCache, okStatus: PREVIEW_OK }));

@@ -281,7 +281,10 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
         register(req, (err: any, resp: any) => {
             if (resp) {
                 const urn = resp.getUrn() as string;
-                const outputs = unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}, "", []).redacted as Record<string, unknown>;
+                // The state the SDK's MockMonitor just stored, before it encoded it into the response
+                // (decoding the response again would only copy it).
+                const state = monitor.resources.get(urn)?.state ?? resp.getObject()?.toJavaScript() ?? {};
+                const outputs = unwrapSecrets(state, "", []).redacted as Record<string, unknown>;
                 const record = { urn, ...base, outputs };
                 records.push(record);
                 try {
