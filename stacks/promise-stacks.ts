@@ -8,8 +8,10 @@
  *
  * `skipUnreadPromiseStacks` keeps the SDK's function and everything it does (ids, labels, the leak
  * check and its message) and captures an empty trace instead, unless the SDK reads them. It relies on
- * SDK internals (its modules call `debuggable_1.debuggablePromise(...)` through the module object;
- * @pulumi/pulumi is pinned exactly); where they are not as expected it changes nothing.
+ * SDK internals, @pulumi/pulumi being pinned exactly: its modules call `debuggable_1.debuggablePromise(...)`
+ * through the module object, and `promiseDebugString` under `debugPromiseLeaks` is the traces' only
+ * reader (test/promise-stacks.test.ts scans the SDK for both, so an upgrade that changes either fails
+ * there). Where the module is not as expected it changes nothing and says so.
  */
 
 type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
@@ -45,6 +47,10 @@ export function skipUnreadPromiseStacks(): PromiseStacks {
         }
     }) as DebuggableModule["debuggablePromise"];
     wrapped[WRAPPED] = true;
-    mod.debuggablePromise = wrapped;
-    return "skipped";
+    try {
+        mod.debuggablePromise = wrapped;
+    } catch {
+        return "unknown SDK internals"; // a read-only export (an SDK built differently)
+    }
+    return mod.debuggablePromise === wrapped ? "skipped" : "unknown SDK internals";
 }

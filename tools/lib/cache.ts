@@ -147,7 +147,7 @@ function sizeOf(p: string): number {
  */
 export function pruneUnpackedCharts(dir: string, keep: ReadonlySet<string>): PruneResult {
     const names = entriesOf(dir);
-    if (names === undefined) return { removed: [], removedBytes: 0, keptBytes: 0 };
+    if (names === undefined) return { removed: [], removedBytes: 0, keptBytes: undefined };
     const removed: string[] = [];
     let removedBytes = 0;
     for (const name of names.filter(n => !keep.has(n)).sort()) {

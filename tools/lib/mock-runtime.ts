@@ -281,8 +281,9 @@ export async function runMocked<T>(opts: RunOptions, program: () => T | Promise<
         register(req, (err: any, resp: any) => {
             if (resp) {
                 const urn = resp.getUrn() as string;
-                // The state the SDK's MockMonitor just stored, before it encoded it into the response
-                // (decoding the response again would only copy it).
+                // The state the SDK's MockMonitor just stored, before it encoded it into the response:
+                // decoding the response again would only copy it, with the keys sorted (these keep the
+                // mock's order). Shared with the monitor, which reads it for getResource: never mutated.
                 const state = monitor.resources.get(urn)?.state ?? resp.getObject()?.toJavaScript() ?? {};
                 const outputs = unwrapSecrets(state, "", []).redacted as Record<string, unknown>;
                 const record = { urn, ...base, outputs };
