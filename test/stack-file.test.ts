@@ -215,9 +215,17 @@ describe("the preview's output folder: only what it wrote is ever removed", () =
         assert.deepStrictEqual(marker.files, ["c1/helm/kps.yaml", "c2/alloy.alloy", "plan.json"]);
         const second = resolveOutDir("out", "dev", root);
         assert.deepStrictEqual(second.previous.sort(), [MARKER, "c1/helm/kps.yaml", "c2/alloy.alloy", "plan.json"].sort());
-        writeOutDir(second, "dev", new Map([["plan.json", "{\"b\":2}"], ["c1/helm/kps.yaml", "b: 2"]]));
+        // An unchanged file is left as it is: its mtime (set back an hour here) stays.
+        const kps = path.join(root, "out", "dev", "c1", "helm", "kps.yaml");
+        const anHourAgo = new Date(Math.floor(Date.now() / 1000) * 1000 - 3600_000);
+        fs.utimesSync(kps, anHourAgo, anHourAgo);
+        writeOutDir(second, "dev", new Map([["plan.json", "{\"b\":2}"], ["c1/helm/kps.yaml", "a: 1"]]));
         assert.ok(!fs.existsSync(path.join(root, "out", "dev", "c2")), "the emptied cluster folder is gone");
         assert.strictEqual(fs.readFileSync(path.join(root, "out", "dev", "plan.json"), "utf8"), "{\"b\":2}");
+        assert.strictEqual(fs.statSync(kps).mtimeMs, anHourAgo.getTime(), "unchanged, not rewritten");
+        writeOutDir(resolveOutDir("out", "dev", root), "dev", new Map([["plan.json", "{\"b\":2}"], ["c1/helm/kps.yaml", "b: 2"]]));
+        assert.strictEqual(fs.readFileSync(kps, "utf8"), "b: 2");
+        assert.deepStrictEqual(resolveOutDir("out", "dev", root).previous.sort(), [MARKER, "c1/helm/kps.yaml", "plan.json"].sort());
         fs.writeFileSync(path.join(root, "out", "dev", "c1", "notes.md"), "mine");
         refused("out", "dev", "output folder out/dev: holds c1/notes.md, which the preview did not write; remove it or choose another --out");
         assert.strictEqual(fs.readFileSync(path.join(root, "out", "dev", "c1", "notes.md"), "utf8"), "mine");

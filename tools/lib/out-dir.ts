@@ -121,13 +121,16 @@ function isSymlink(p: string): boolean {
 }
 
 /**
- * Replaces the folder's content: removes the previous run's files (as resolveOutDir listed them)
- * and any folders they leave empty, then writes the marker (listing the new files) and the files.
+ * Replaces the folder's content: removes the previous run's files (as resolveOutDir listed them) that
+ * this run does not write, and any folders they leave empty, then writes the marker (listing the new
+ * files) and every file whose content changed. An unchanged file is left as it is (its mtime too): a
+ * rerun touches only what changed, and unlinking and recreating ~40 unchanged files was ~10 ms of it.
  */
 export function writeOutDir(target: { dir: string; previous: readonly string[] }, stack: string, files: ReadonlyMap<string, string>): void {
     const { dir } = target;
-    for (const f of target.previous) fs.unlinkSync(path.join(dir, f));
-    const folders = [...new Set(target.previous.flatMap(f => {
+    const stale = target.previous.filter(f => f !== MARKER && !files.has(f));
+    for (const f of stale) fs.unlinkSync(path.join(dir, f));
+    const folders = [...new Set(stale.flatMap(f => {
         const parts = f.split("/").slice(0, -1);
         return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
     }))].sort((a, b) => b.length - a.length);
@@ -138,10 +141,21 @@ export function writeOutDir(target: { dir: string; previous: readonly string[] }
     fs.mkdirSync(dir, { recursive: true });
     const marker: Marker = { writtenBy: "npm run preview:offline", stack, files: [...files.keys()].sort() };
     fs.writeFileSync(path.join(dir, MARKER), JSON.stringify(marker, null, 2) + "\n");
+    const previous = new Set(target.previous);
     for (const [rel, text] of files) {
         const file = path.join(dir, rel);
         if (!isInside(file, dir)) throw new OutDirError(`refusing to write ${rel} outside ${dir}`);
+        if (previous.has(rel) && sameContent(file, text)) continue;
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, text);
+    }
+}
+
+/** Whether `file` holds exactly `text` (false when it cannot be read). */
+function sameContent(file: string, text: string): boolean {
+    try {
+        return fs.readFileSync(file, "utf8") === text;
+    } catch {
+        return false;
     }
 }
