@@ -3,6 +3,7 @@
  * an entry's files go together, reads mark an entry used, and the Helm render cache's hits do.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -135,5 +136,25 @@ describe("cache budgets", () => {
         await helmTemplate(req);
         assert.strictEqual(templateStats.cacheHits, hits + 1);
         assert.ok(Date.now() - fs.statSync(file).mtimeMs < HOUR);
+    });
+});
+
+describe("the transpile cache (tools/lib/register.js)", () => {
+    it("a cache that cannot be written (a read-only checkout) still loads the TypeScript, transpiled in memory", () => {
+        // Every write under .cache/ts fails as on a read-only file system; the module is new, so it is a cache miss.
+        const script = `
+const fs = require("fs"), os = require("os"), path = require("path");
+const write = fs.writeFileSync;
+fs.writeFileSync = function (f, ...rest) {
+    if (String(f).includes(path.join(".cache", "ts") + path.sep)) throw Object.assign(new Error("EROFS: read-only file system, open " + f), { code: "EROFS" });
+    return write.call(this, f, ...rest);
+};
+require("./tools/lib/register.js");
+const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "obs-ts-")), "m.ts");
+fs.writeFileSync(file, "export const answer: number = 6 * 7;");
+console.log(require(file).answer);`;
+        const r = spawnSync(process.execPath, ["-e", script], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.strictEqual(r.stdout.trim(), "42");
     });
 });

@@ -35,10 +35,14 @@ function transpile(source, filename) {
     } catch {
         ts ??= require("typescript");
         const { outputText } = ts.transpileModule(source, { fileName: filename, compilerOptions: { ...compilerOptions, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
-        fs.mkdirSync(cacheDir, { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, outputText);
-        fs.renameSync(tmp, file);
+        try {
+            fs.mkdirSync(cacheDir, { recursive: true });
+            const tmp = `${file}.${process.pid}.tmp`;
+            fs.writeFileSync(tmp, outputText);
+            fs.renameSync(tmp, file);
+        } catch {
+            // A cache that cannot be written (a read-only checkout) only means transpiling again next run.
+        }
         return outputText;
     }
 }
