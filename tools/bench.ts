@@ -61,6 +61,7 @@ function measureInterleaved(cases: readonly { name: string; argv: string[]; opts
     return ms;
 }
 
+/** `env` without `key`. */
 function withoutKey(env: NodeJS.ProcessEnv, key: string): NodeJS.ProcessEnv {
     const { [key]: _, ...rest } = env;
     return rest;
@@ -137,10 +138,11 @@ function main() {
     }
     const viaTsNode = (register: string) => [node, "-r", register, "tools/preview-offline.ts", "--stack", "prod", "--quiet", "--no-manifests", "--out", "out/bench"];
     const underHost = [node, "-r", "./tools/lib/register.js", "-e", "require('./tools/lib/program-host').previewUnderHost('prod').then(r => process.exit(r.code ?? 1))"];
-    results.push(...measureInterleaved([
+    const [host, hostWithStacks] = measureInterleaved([
         { name: "prod program under the SDK's language host (cmd/run, ts-node transpile-only), as `pulumi preview` runs it, against a played engine", argv: underHost },
         { name: `prod program under the SDK's language host, with the SDK's promise stack traces (${LEAK_DEBUG}=1)`, argv: underHost, opts: { env: { [LEAK_DEBUG]: "1" } } },
-    ], runs));
+    ], runs) as [Measure, Measure];
+    results.push(host, hostWithStacks);
     results.push(measure("prod program under ts-node type-checking (`pulumi up` without noCheck)", viaTsNode("ts-node/register"),
         Math.min(runs, 2), { env: { TS_NODE_COMPILER_OPTIONS: JSON.stringify({ noCheck: false }) }, okStatus: PREVIEW_OK }));
     results.push(measure("policy pack load, transpile-only (its policies, as the offline preview loads them)",
@@ -163,10 +165,9 @@ function main() {
         ` + the project's own work (program, renderers, config, policy step, files) ${(b! - r!).toFixed(2)} s (${((b! - r!) / f!).toFixed(2)}×)`);
     console.log(`  the SDK alone (floor + registering) is ${(r! / f!).toFixed(2)}× the floor, which leaves ${(FLOOR_FACTOR - r! / f!).toFixed(2)}× for the project's own work under the target` +
         ` (replay: ${(replay.stdout[0] ?? "").trim()})`);
-    const host = results.filter(x => x.name.startsWith("prod program under the SDK's language host")).map(m => median(m.wallSeconds));
     console.log(`  the SDK's promise stack traces, which nothing reads unless ${LEAK_DEBUG} is set (stacks/promise-stacks.ts skips them): ` +
         `${(median(withStacks.wallSeconds) - b!).toFixed(2)} s of the offline preview (${(median(withStacks.wallSeconds) / f!).toFixed(2)}× with them), ` +
-        `${(host[1]! - host[0]!).toFixed(2)} s of the program under the language host (\`pulumi preview\`)`);
+        `${(median(hostWithStacks.wallSeconds) - median(host.wallSeconds)).toFixed(2)} s of the program under the language host (\`pulumi preview\`)`);
     for (const r of results.filter(x => x.name.includes("cold"))) {
         const warm = results.find(x => x.name === r.name.replace(", cold (Helm and checks caches cleared)", ", warm"))!;
         const helmPhase = median(r.wallSeconds) - median(warm.wallSeconds);
